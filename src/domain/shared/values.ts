@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+export const CHANNELS = [
+  'EMAIL',
+  'PAID_SEARCH',
+  'ORGANIC_SEARCH',
+  'PAID_SOCIAL',
+  'ORGANIC_SOCIAL',
+  'EVENT',
+  'WEBINAR',
+  'CONTENT',
+  'REFERRAL',
+  'DIRECT',
+  'CHAT',
+  'OUTBOUND',
+  'PARTNER',
+] as const;
+export const Channel = z.enum(CHANNELS);
+export type Channel = z.infer<typeof Channel>;
+
+export const SEGMENTS = ['SMB', 'MID_MARKET', 'ENTERPRISE'] as const;
+export const Segment = z.enum(SEGMENTS);
+export type Segment = z.infer<typeof Segment>;
+
+export const STAGES = [
+  'LEAD',
+  'MQL',
+  'HANDED_OFF',
+  'SAL',
+  'SQL',
+  'OPPORTUNITY',
+  'WON',
+  'LOST',
+  'RECYCLED',
+  'DISQUALIFIED',
+] as const;
+export const Stage = z.enum(STAGES);
+export type Stage = z.infer<typeof Stage>;
+
+export const ROLES = ['MARKETING', 'SALES', 'ANALYST', 'AUDITOR', 'ADMIN'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const Actor = z.object({ id: z.string().min(1).max(200), roles: z.array(Role) });
+export type Actor = z.infer<typeof Actor>;
+
+/** Identifiers are opaque strings; kept short and printable so they can name streams. */
+export const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'letters, digits and . _ : @ - only');
+
+/** ISO-8601 instant, normalised to UTC with milliseconds. */
+export const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+
+export const ISO_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+export const Currency = z
+  .string()
+  .refine((c) => ISO_CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code' });
+
+/** A strictly positive, finite amount of money in major units. */
+export const Amount = z.number().finite().positive().max(1e13);
+
+export const ShortText = z.string().trim().max(2000);

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { eventHash, GENESIS_HASH, verifyChain } from './hash';
+import {
+  ConcurrencyError,
+  IdempotencyKeyReusedError,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type Verification,
+} from './port';
+
+export interface SqliteEventStoreOptions {
+  /** How often live subscriptions look for other processes' writes, in ms. */
+  pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: number;
+  id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  schema_version: number;
+  occurred_at: string;
+  recorded_at: string;
+  data: string;
+  metadata: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position       INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             TEXT    NOT NULL UNIQUE,
+  stream_id      TEXT    NOT NULL,
+  revision       INTEGER NOT NULL,
+  type           TEXT    NOT NULL,
+  schema_version INTEGER NOT NULL,
+  occurred_at    TEXT    NOT NULL,
+  recorded_at    TEXT    NOT NULL,
+  data           TEXT    NOT NULL,
+  metadata       TEXT    NOT NULL,
+  prev_hash      TEXT    NOT NULL,
+  hash           TEXT    NOT NULL,
+  UNIQUE (stream_id, revision)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+  key       TEXT    PRIMARY KEY,
+  stream_id TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  position  INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+const POSITION_WIDTH = 16;
+export const encodePosition = (n: number): string => String(n).padStart(POSITION_WIDTH, '0');
+export const decodePosition = (p: string | undefined): number => {
+  if (p === undefined || p === '') return 0;
+  if (!/^\d{1,16}$/.test(p)) throw new RangeError(`not a position of this store: ${p}`);
+  return Number(p);
+};
+
+const toStoredEvent = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  streamId: row.stream_id,
+  revision: row.revision,
+  position: encodePosition(row.position),
+  occurredAt: row.occurred_at,
+  recordedAt: row.recorded_at,
+  data: JSON.parse(row.data) as unknown,
+  metadata: {
+    ...(JSON.parse(row.metadata) as StoredEvent['metadata']),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  },
+});
+
+/** Wakes live subscriptions of every store instance on the same file in this process. */
+const appendSignals = new Map<string, EventEmitter>();
+const signalFor = (file: string): EventEmitter => {
+  let emitter = appendSignals.get(file);
+  if (!emitter) {
+    emitter = new EventEmitter().setMaxListeners(0);
+    appendSignals.set(file, emitter);
+  }
+  return emitter;
+};
+
+/** The embedded event store: one SQLite file in WAL mode, one transaction per append. */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly signal: EventEmitter;
+  private readonly pollIntervalMs: number;
+  private readonly openSubscriptions = new Set<() => void>();
+  private readonly statements;
+  private readonly appendTx;
+
+  constructor(
+    readonly file: string,
+    options: SqliteEventStoreOptions = {},
+  ) {
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.signal = signalFor(file === ':memory:' ? `:memory:${randomUUID()}` : resolve(file));
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    const db = this.db;
+    this.statements = {
+      head: db.prepare<[string], { revision: number; hash: string }>(
+        'SELECT revision, hash FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      insert: db.prepare(
+        `INSERT INTO events (id, stream_id, revision, type, schema_version, occurred_at, recorded_at, data, metadata, prev_hash, hash)
+         VALUES (@id, @streamId, @revision, @type, @schemaVersion, @occurredAt, @recordedAt, @data, @metadata, @prevHash, @hash)`,
+      ),
+      idempotency: db.prepare<[string], { stream_id: string; revision: number; position: number }>(
+        'SELECT stream_id, revision, position FROM idempotency WHERE key = ?',
+      ),
+      remember: db.prepare(
+        'INSERT INTO idempotency (key, stream_id, revision, position) VALUES (?, ?, ?, ?)',
+      ),
+      readStream: db.prepare<[string, number, number, string], EventRow>(
+        `SELECT * FROM events WHERE stream_id = ? AND revision >= ? AND revision <= ? AND recorded_at <= ?
+         ORDER BY revision`,
+      ),
+      readAll: db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      ),
+      headPosition: db.prepare<[], { position: number | null }>(
+        'SELECT MAX(position) AS position FROM events',
+      ),
+    };
+    this.appendTx = db.transaction(this.appendInTransaction.bind(this));
+  }
+
+  append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    try {
+      return Promise.resolve(this.appendTx.immediate(streamId, events, options));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private appendInTransaction(
+    streamId: string,
+    events: NewEvent[],
+    { expectedRevision, idempotencyKey }: AppendOptions,
+  ): AppendResult {
+    if (idempotencyKey !== undefined) {
+      const earlier = this.earlierResult(streamId, idempotencyKey);
+      if (earlier) return earlier;
+    }
+    const head = this.statements.head.get(streamId);
+    const actual = head ? head.revision : null;
+    const matches =
+      expectedRevision === 'ANY' ||
+      (expectedRevision === 'NO_STREAM' ? actual === null : expectedRevision === actual);
+    if (!matches) throw new ConcurrencyError(streamId, expectedRevision, actual);
+    if (events.length === 0) {
+      throw new RangeError('append needs at least one event');
+    }
+
+    const recordedAt = new Date().toISOString();
+    let prevHash = head ? head.hash : GENESIS_HASH;
+    let revision = actual ?? -1;
+    let position = 0;
+    for (const event of events) {
+      revision += 1;
+      const metadata = { ...event.metadata, idempotencyKey };
+      if (metadata.idempotencyKey === undefined) delete metadata.idempotencyKey;
+      const stored = {
+        id: event.id ?? randomUUID(),
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        streamId,
+        revision,
+        occurredAt: event.occurredAt,
+        recordedAt,
+        data: event.data,
+        metadata,
+      };
+      const hash = eventHash(prevHash, stored);
+      const info = this.statements.insert.run({
+        ...stored,
+        data: JSON.stringify(stored.data),
+        metadata: JSON.stringify(metadata),
+        prevHash,
+        hash,
+      });
+      position = Number(info.lastInsertRowid);
+      prevHash = hash;
+    }
+    if (idempotencyKey !== undefined) {
+      this.statements.remember.run(idempotencyKey, streamId, revision, position);
+    }
+    queueMicrotask(() => this.signal.emit('append'));
+    return { revision, position: encodePosition(position), deduplicated: false };
+  }
+
+  private earlierResult(streamId: string, idempotencyKey: string): AppendResult | undefined {
+    const row = this.statements.idempotency.get(idempotencyKey);
+    if (!row) return undefined;
+    if (row.stream_id !== streamId) throw new IdempotencyKeyReusedError(idempotencyKey, streamId);
+    return { revision: row.revision, position: encodePosition(row.position), deduplicated: true };
+  }
+
+  findIdempotent(streamId: string, idempotencyKey: string): Promise<AppendResult | undefined> {
+    try {
+      return Promise.resolve(this.earlierResult(streamId, idempotencyKey));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const rows = this.statements.readStream.all(
+      streamId,
+      options.fromRevision ?? 0,
+      options.toRevision ?? Number.MAX_SAFE_INTEGER,
+      options.asOf === undefined ? '\uffff' : new Date(options.asOf).toISOString(),
+    );
+    return Promise.resolve(rows.map(toStoredEvent));
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    const batchSize = options.batchSize ?? 1000;
+    let after = decodePosition(options.from);
+    for (;;) {
+      const rows = this.statements.readAll.all(after, batchSize);
+      for (const row of rows) yield toStoredEvent(row);
+      if (rows.length < batchSize) return;
+      after = rows[rows.length - 1]!.position;
+    }
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    const batchSize = options.batchSize ?? 1000;
+    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
+    let after = decodePosition(options.from);
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const close = () => {
+      closed = true;
+      wake?.();
+    };
+    this.openSubscriptions.add(close);
+    const waitForWrites = () =>
+      new Promise<void>((resolveWait) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.signal.off('append', done);
+          wake = undefined;
+          resolveWait();
+        };
+        const timer = setTimeout(done, this.pollIntervalMs);
+        wake = done;
+        this.signal.once('append', done);
+      });
+
+    const stream = async function* (this: SqliteEventStore): AsyncGenerator<StoredEvent> {
+      try {
+        while (!closed) {
+          // Positions are assigned in commit order (one writer at a time), so reading strictly
+          // after the last delivered position can neither skip nor repeat an event.
+          const rows = this.statements.readAll.all(after, batchSize);
+          for (const row of rows) {
+            after = row.position;
+            if (!types || types.has(row.type)) yield toStoredEvent(row);
+            if (closed) return;
+          }
+          if (rows.length < batchSize) await waitForWrites();
+        }
+      } finally {
+        this.openSubscriptions.delete(close);
+      }
+    }.call(this);
+
+    return {
+      [Symbol.asyncIterator]: () => stream,
+      close: async () => {
+        close();
+        await stream.return(undefined);
+      },
+    };
+  }
+
+  async verify(streamId: string): Promise<Verification> {
+    return verifyChain(await this.readStream(streamId));
+  }
+
+  headPosition(): Promise<string> {
+    const { position } = this.statements.headPosition.get() ?? { position: null };
+    return Promise.resolve(position === null ? '' : encodePosition(position));
+  }
+
+  close(): Promise<void> {
+    for (const close of [...this.openSubscriptions]) close();
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
