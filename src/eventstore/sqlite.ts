@@ -150,11 +150,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    try {
-      return Promise.resolve(this.appendTx.immediate(streamId, events, options));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return new Promise((resolve) => resolve(this.appendTx.immediate(streamId, events, options)));
   }
 
   private appendInTransaction(
@@ -221,11 +217,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   findIdempotent(streamId: string, idempotencyKey: string): Promise<AppendResult | undefined> {
-    try {
-      return Promise.resolve(this.earlierResult(streamId, idempotencyKey));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return new Promise((resolve) => resolve(this.earlierResult(streamId, idempotencyKey)));
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -246,6 +238,9 @@ export class SqliteEventStore implements EventStore {
       for (const row of rows) yield toStoredEvent(row);
       if (rows.length < batchSize) return;
       after = rows[rows.length - 1]!.position;
+      // Reads are synchronous: yield to the event loop between batches so a long replay
+      // does not starve requests served by the same process.
+      await new Promise(setImmediate);
     }
   }
 

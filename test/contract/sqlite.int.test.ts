@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { IdempotencyKeyReusedError } from '../../src/eventstore/port';
 import { SqliteEventStore } from '../../src/eventstore/sqlite';
+import type * as SqliteModule from '../../src/eventstore/sqlite';
 import { eventStoreContract, newEvent } from './eventstore.contract';
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), 'leadledger-es-')), 'events.db');
@@ -100,9 +101,8 @@ describe('SqliteEventStore specifics', () => {
     // A second copy of the module has its own in-process signal, like another process would.
     let OtherProcessStore!: typeof SqliteEventStore;
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      OtherProcessStore = (
-        require('../../src/eventstore/sqlite') as typeof import('../../src/eventstore/sqlite')
+      OtherProcessStore = jest.requireActual<typeof SqliteModule>(
+        '../../src/eventstore/sqlite',
       ).SqliteEventStore;
     });
     const writer = new OtherProcessStore(file);
