@@ -96,7 +96,7 @@ export class CommandHandler {
   }
 
   async handle(type: string, input: unknown, context: CommandContext): Promise<CommandResult> {
-    const spec = COMMANDS[type] as CommandSpec | undefined;
+    const spec = COMMANDS[type];
     if (!spec) throw new UnknownCommandError(type);
     const now = this.clock().toISOString();
     const { occurredAt, scopedKey } = this.validateCommon(context, now);
@@ -122,7 +122,7 @@ export class CommandHandler {
     }
 
     for (let attempt = 0; ; attempt += 1) {
-      const decider = DECIDERS[spec.aggregate] as AnyDecider;
+      const decider = DECIDERS[spec.aggregate];
       const { state, revision, position } = await this.load(streamId, decider);
       if (context.expectedVersion !== undefined && context.expectedVersion !== (revision ?? -1)) {
         throw new ConcurrencyError(streamId, context.expectedVersion, revision);
@@ -159,7 +159,7 @@ export class CommandHandler {
         this.cache.set(streamId, {
           revision: result.revision,
           position: result.position,
-          state: events.reduce(decider.evolve, state),
+          state: events.reduce((s, e) => decider.evolve(s, e), state),
         });
         await this.runFollowUps(command, events, context, result.position);
         return {
@@ -222,10 +222,7 @@ export class CommandHandler {
   private async loadDependencies(spec: CommandSpec, data: unknown) {
     const context: Record<string, unknown> = {};
     for (const dependency of spec.dependencies?.(data) ?? []) {
-      const { state } = await this.load(
-        dependency.streamId,
-        DECIDERS[dependency.aggregate] as AnyDecider,
-      );
+      const { state } = await this.load(dependency.streamId, DECIDERS[dependency.aggregate]);
       context[dependency.key] = state;
     }
     return context;

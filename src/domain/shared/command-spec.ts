@@ -44,3 +44,9 @@ export interface HandledCommand<T extends string = string, D = unknown> extends 
 }
 
 export type AnyDecider = Decider<HandledCommand, DomainEvent, unknown>;
+
+/** A `prepare` that fills one id field from the IdSource when the caller left it out. */
+export const fillId =
+  (field: string) =>
+  (raw: Record<string, unknown>, ids: IdSource): Record<string, unknown> =>
+    raw[field] === undefined || raw[field] === null ? { ...raw, [field]: ids.next(field) } : raw;

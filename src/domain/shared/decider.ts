@@ -28,3 +28,8 @@ export interface Decider<C extends Command, E extends DomainEvent, S> {
   evolve(state: S, event: E): S;
   initialState(): S;
 }
+
+/** Exhaustiveness at compile time, a clear error at run time. */
+export const unknownCommand = (command: never): never => {
+  throw new Error(`no decider rule for command ${(command as Command).type}`);
+};

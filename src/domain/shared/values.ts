@@ -41,7 +41,9 @@ export const ROLES = ['MARKETING', 'SALES', 'ANALYST', 'AUDITOR', 'ADMIN'] as co
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
-export const Actor = z.object({ id: z.string().min(1).max(200), roles: z.array(Role) });
+/** Actor and rep ids come from the token's `sub` claim, so they are not restricted like `Id`. */
+export const ActorId = z.string().min(1).max(200);
+export const Actor = z.object({ id: ActorId, roles: z.array(Role) });
 export type Actor = z.infer<typeof Actor>;
 
 /** Identifiers are opaque strings; kept short and printable so they can name streams. */
@@ -63,3 +65,15 @@ export const Currency = z
 export const Amount = z.number().finite().positive().max(1e13);
 
 export const ShortText = z.string().trim().max(2000);
+
+/** Free text that must say something (reasons). */
+export const Reason = z.string().trim().min(1).max(2000);
+
+/** A short human label (names, teams, model versions). */
+export const Label = z.string().trim().min(1).max(200);
+
+export const Email = z.string().trim().toLowerCase().pipe(z.email().max(320));
+
+/** An optional input: absent or null both become null, so events have one shape. */
+export const orNull = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().transform((v): z.output<T> | null => v ?? null);
