@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { eventHash, GENESIS_HASH, verifyChain } from './hash';
+import { canonicalEnvelope, canonicalJson, chainHash, GENESIS_HASH, verifyChain } from './hash';
 import {
   ConcurrencyError,
   IdempotencyKeyReusedError,
@@ -24,20 +24,23 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-interface EventRow {
-  position: number;
-  id: string;
-  stream_id: string;
-  revision: number;
-  type: string;
-  schema_version: number;
-  occurred_at: string;
-  recorded_at: string;
-  data: string;
-  metadata: string;
-  prev_hash: string;
-  hash: string;
-}
+/** Rows are read as arrays (better-sqlite3's fastest mode), columns in this order. */
+const COLUMNS =
+  'position, id, stream_id, revision, type, schema_version, occurred_at, recorded_at, data, metadata, prev_hash, hash';
+type EventRow = [
+  position: number,
+  id: string,
+  streamId: string,
+  revision: number,
+  type: string,
+  schemaVersion: number,
+  occurredAt: string,
+  recordedAt: string,
+  data: string,
+  metadata: string,
+  prevHash: string,
+  hash: string,
+];
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -71,22 +74,24 @@ export const decodePosition = (p: string | undefined): number => {
   return Number(p);
 };
 
-const toStoredEvent = (row: EventRow): StoredEvent => ({
-  id: row.id,
-  type: row.type,
-  schemaVersion: row.schema_version,
-  streamId: row.stream_id,
-  revision: row.revision,
-  position: encodePosition(row.position),
-  occurredAt: row.occurred_at,
-  recordedAt: row.recorded_at,
-  data: JSON.parse(row.data) as unknown,
-  metadata: {
-    ...(JSON.parse(row.metadata) as StoredEvent['metadata']),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  },
-});
+const toStoredEvent = (row: EventRow): StoredEvent => {
+  // Completing the freshly parsed object (not a spread copy) keeps replays near raw read speed.
+  const metadata = JSON.parse(row[9]) as StoredEvent['metadata'];
+  metadata.prevHash = row[10];
+  metadata.hash = row[11];
+  return {
+    id: row[1],
+    type: row[4],
+    schemaVersion: row[5],
+    streamId: row[2],
+    revision: row[3],
+    position: encodePosition(row[0]),
+    occurredAt: row[6],
+    recordedAt: row[7],
+    data: JSON.parse(row[8]) as unknown,
+    metadata,
+  };
+};
 
 /** Wakes live subscriptions of every store instance on the same file in this process. */
 const appendSignals = new Map<string, EventEmitter>();
@@ -135,13 +140,18 @@ export class SqliteEventStore implements EventStore {
       remember: db.prepare(
         'INSERT INTO idempotency (key, stream_id, revision, position) VALUES (?, ?, ?, ?)',
       ),
-      readStream: db.prepare<[string, number, number, string], EventRow>(
-        `SELECT * FROM events WHERE stream_id = ? AND revision >= ? AND revision <= ? AND recorded_at <= ?
-         ORDER BY revision`,
-      ),
-      readAll: db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
-      ),
+      readStream: db
+        .prepare<[string, number, number, string], EventRow>(
+          `SELECT ${COLUMNS} FROM events
+           WHERE stream_id = ? AND revision >= ? AND revision <= ? AND recorded_at <= ?
+           ORDER BY revision`,
+        )
+        .raw(true),
+      readAll: db
+        .prepare<[number, number], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
       headPosition: db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
@@ -178,9 +188,9 @@ export class SqliteEventStore implements EventStore {
     let position = 0;
     for (const event of events) {
       revision += 1;
-      const metadata = { ...event.metadata, idempotencyKey };
-      if (metadata.idempotencyKey === undefined) delete metadata.idempotencyKey;
-      const stored = {
+      const metadata =
+        idempotencyKey === undefined ? event.metadata : { ...event.metadata, idempotencyKey };
+      const envelope = {
         id: event.id ?? randomUUID(),
         type: event.type,
         schemaVersion: event.schemaVersion,
@@ -188,14 +198,15 @@ export class SqliteEventStore implements EventStore {
         revision,
         occurredAt: event.occurredAt,
         recordedAt,
-        data: event.data,
-        metadata,
       };
-      const hash = eventHash(prevHash, stored);
+      // Stored in canonical form: each value is serialised once, for the row and the hash alike.
+      const data = canonicalJson(event.data);
+      const metadataJson = canonicalJson(metadata);
+      const hash = chainHash(prevHash, canonicalEnvelope(envelope, data, metadataJson));
       const info = this.statements.insert.run({
-        ...stored,
-        data: JSON.stringify(stored.data),
-        metadata: JSON.stringify(metadata),
+        ...envelope,
+        data,
+        metadata: metadataJson,
         prevHash,
         hash,
       });
@@ -237,7 +248,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.statements.readAll.all(after, batchSize);
       for (const row of rows) yield toStoredEvent(row);
       if (rows.length < batchSize) return;
-      after = rows[rows.length - 1]!.position;
+      after = rows[rows.length - 1]![0];
       // Reads are synchronous: yield to the event loop between batches so a long replay
       // does not starve requests served by the same process.
       await new Promise(setImmediate);
@@ -275,8 +286,8 @@ export class SqliteEventStore implements EventStore {
           // after the last delivered position can neither skip nor repeat an event.
           const rows = this.statements.readAll.all(after, batchSize);
           for (const row of rows) {
-            after = row.position;
-            if (!types || types.has(row.type)) yield toStoredEvent(row);
+            after = row[0];
+            if (!types || types.has(row[4])) yield toStoredEvent(row);
             if (closed) return;
           }
           if (rows.length < batchSize) await waitForWrites();
