@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { COMMANDS, DECIDERS, followUps } from '../domain/catalog';
 import { currentSchemaVersion, upcast } from '../domain/registry';
@@ -12,6 +12,7 @@ import type { DomainEvent } from '../domain/shared/decider';
 import { ValidationError, type FieldError } from '../domain/shared/errors';
 import { Instant, type Actor } from '../domain/shared/values';
 import { ConcurrencyError, type EventStore, type StoredEvent } from '../eventstore/port';
+import { uuidV5 } from '../eventstore/uuid';
 import { ForbiddenError, UnknownCommandError } from './errors';
 import { StateCache } from './state-cache';
 
@@ -51,12 +52,9 @@ export interface CommandHandlerOptions {
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
-const uuidFrom = (seed: string): string => {
-  const h = createHash('sha256').update(seed).digest('hex');
-  // Version 5-style layout (name-based), so derived ids are valid uuids everywhere.
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
+const COMMAND_ID_NAMESPACE = '6f1c3b0e-9a4e-4c55-9d0b-2f4f7a5e8c21';
+/** Ids derived from an idempotency key: the same on every retry, valid uuids everywhere. */
+const uuidFrom = (seed: string): string => uuidV5(COMMAND_ID_NAMESPACE, seed);
 
 const idSource = (scopedKey: string | undefined): IdSource => ({
   next: (purpose) => (scopedKey ? uuidFrom(`${scopedKey}\u0000${purpose}`) : randomUUID()),

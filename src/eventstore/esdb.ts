@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ReadableOptions } from 'node:stream';
 import {
   BACKWARDS,
@@ -25,6 +25,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { eventHash, GENESIS_HASH, verifyChain } from './hash';
+import { uuidV5 } from './uuid';
 import {
   ANY,
   ConcurrencyError,
@@ -103,19 +104,6 @@ const positionOf = (position: Position | undefined): string => {
 
 const readPosition = (position: string | undefined) =>
   position === undefined || position === '' ? ESDB_START : decodePosition(position);
-
-/** RFC 4122 name-based uuid (version 5: sha1 of namespace and name). */
-export const uuidV5 = (namespace: string, name: string): string => {
-  const bytes = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest()
-    .subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-};
 
 const EVENT_ID_NAMESPACE = '29113dab-afd9-4195-afd4-825c5b3821ee';
 

@@ -8,6 +8,7 @@ import type { Actor } from '../../src/domain/shared/values';
 import { createEsdbEventStore } from '../../src/eventstore/esdb';
 import { ConcurrencyError, type EventStore } from '../../src/eventstore/port';
 import { SqliteEventStore } from '../../src/eventstore/sqlite';
+import legacyLeadCaptured from '../fixtures/events/lead-captured.v1.json';
 import { recordRan, recordSkip } from '../support/skips';
 
 const admin: Actor = { id: 'admin-1', roles: ['ADMIN'] };
@@ -309,5 +310,37 @@ describe.each(stores)('CommandHandler on %s', (_name, makeStore) => {
     expect(won.map((e) => e.type)).toEqual(['DealOpened', 'DealWon']);
     expect(won[1]!.data).toMatchObject({ amount: 12000 });
     expect((await store.verify(`lead-${leadId}`)).ok).toBe(true);
+  });
+
+  it('folds a stored old-version event through its upcaster', async () => {
+    const leadId = id('legacy');
+    const { data, metadata, occurredAt, type, schemaVersion } = legacyLeadCaptured;
+    // Written as an older release wrote it: LeadCaptured v1, company size and no segment.
+    await store.append(
+      `lead-${leadId}`,
+      [{ type, schemaVersion, occurredAt, data: { ...data, leadId }, metadata }],
+      { expectedRevision: 'NO_STREAM' },
+    );
+    const agreementId = id('sla');
+    await handler.handle(
+      'defineSlaAgreement',
+      {
+        agreementId,
+        segment: 'MID_MARKET',
+        acceptWithinMinutes: 45,
+        firstContactWithinMinutes: 120,
+        minAttempts: 2,
+        attemptWindowDays: 3,
+      },
+      as(admin, { occurredAt: '2025-01-01T00:00:00Z' }),
+    );
+    await handler.handle('qualifyLead', { leadId }, as(marketer));
+    const result = await handler.handle(
+      'handOffLead',
+      { leadId, repId: rep.id, agreementId },
+      as(marketer),
+    );
+    // 450 employees upcasts to MID_MARKET, whose terms set the deadline.
+    expect(result.events[0]!.data).toMatchObject({ acceptBy: '2026-06-01T12:45:00.000Z' });
   });
 });

@@ -1,9 +1,5 @@
-import {
-  decodePosition,
-  deriveEventId,
-  encodePosition,
-  uuidV5,
-} from '../../../src/eventstore/esdb';
+import { decodePosition, deriveEventId, encodePosition } from '../../../src/eventstore/esdb';
+import { uuidV5 } from '../../../src/eventstore/uuid';
 import { comparePositions } from '../../../src/eventstore/port';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
