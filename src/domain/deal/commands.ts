@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { allow } from '../shared/authorization';
-import { fillId, type CommandSpec, type HandledCommand } from '../shared/command-spec';
+import { fillId, type CommandSpec, type CommandsOf } from '../shared/command-spec';
 import { ActorId, Amount, Currency, Id, Label, orNull, ShortText } from '../shared/values';
 import { leadStreamId } from '../lead/commands';
 import { LostReason, PipelineStage } from './events';
@@ -110,11 +110,4 @@ export const DEAL_COMMANDS = {
   reopenDeal,
 };
 
-export type DealCommandData = {
-  [K in keyof typeof DEAL_COMMANDS]: (typeof DEAL_COMMANDS)[K] extends CommandSpec<infer D>
-    ? D
-    : never;
-};
-export type DealCommand = {
-  [K in keyof DealCommandData]: HandledCommand<K, DealCommandData[K]>;
-}[keyof DealCommandData];
+export type DealCommand = CommandsOf<typeof DEAL_COMMANDS>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { allow } from '../shared/authorization';
-import { fillId, type CommandSpec, type HandledCommand } from '../shared/command-spec';
+import { fillId, type CommandSpec, type CommandsOf } from '../shared/command-spec';
 import {
   ActorId,
   Channel,
@@ -278,11 +278,4 @@ export const LEAD_COMMANDS = {
   forgetLead,
 };
 
-export type LeadCommandData = {
-  [K in keyof typeof LEAD_COMMANDS]: (typeof LEAD_COMMANDS)[K] extends CommandSpec<infer D>
-    ? D
-    : never;
-};
-export type LeadCommand = {
-  [K in keyof LeadCommandData]: HandledCommand<K, LeadCommandData[K]>;
-}[keyof LeadCommandData];
+export type LeadCommand = CommandsOf<typeof LEAD_COMMANDS>;

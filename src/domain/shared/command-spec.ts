@@ -43,6 +43,11 @@ export interface HandledCommand<T extends string = string, D = unknown> extends 
   context: Record<string, unknown>;
 }
 
+/** The union of handled commands described by a record of specs, keyed by command type. */
+export type CommandsOf<T> = {
+  [K in keyof T & string]: HandledCommand<K, T[K] extends CommandSpec<infer D> ? D : never>;
+}[keyof T & string];
+
 export type AnyDecider = Decider<HandledCommand, DomainEvent, unknown>;
 
 /** A `prepare` that fills one id field from the IdSource when the caller left it out. */
