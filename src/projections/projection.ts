@@ -1,0 +1,42 @@
+import type { CollectionSpec, Doc, DocChange } from '../readstore/port';
+
+/** An event as projections see it: data already upcast to the current schema version. */
+export interface ProjectionEvent<D = unknown> {
+  type: string;
+  data: D;
+  streamId: string;
+  revision: number;
+  position: string;
+  /** Business time. */
+  occurredAt: string;
+  /** When the store recorded it. */
+  recordedAt: string;
+  actorId: string;
+}
+
+/** Read access, during projection, to documents the projection declared in `needs`. */
+export interface DocView {
+  /** The document as of the previous event of the batch (pending changes included). */
+  get(collection: string, id: string): Doc | undefined;
+}
+
+export interface DocRef {
+  collection: string;
+  id: string;
+}
+
+/**
+ * A projection is data plus pure functions: which events it handles and which document
+ * changes each produces. It never awaits I/O; the runner owns batching, checkpoints, rebuilds.
+ * Collection names are logical: the runner maps them to the projection's live generation.
+ */
+export interface Projection {
+  name: string;
+  /** Bump when `project` changes meaning: the runner rebuilds the projection at start. */
+  version: number;
+  collections: CollectionSpec[];
+  handles: ReadonlySet<string>;
+  /** Documents (of this projection's own collections) that `project` will read for the event. */
+  needs?(event: ProjectionEvent): DocRef[];
+  project(event: ProjectionEvent, view: DocView): DocChange[];
+}
