@@ -159,7 +159,7 @@ const getPath = (doc: Record<string, Value | undefined>, path: string): Value | 
 
 const setPath = (doc: Record<string, Value | undefined>, path: string, value: Value) => {
   const parts = path.split('.');
-  let node = doc as Record<string, Value | undefined>;
+  let node = doc;
   for (const part of parts.slice(0, -1)) {
     const next = node[part];
     if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
