@@ -1,4 +1,4 @@
-import type { CollectionSpec, Doc, DocChange } from '../readstore/port';
+import type { CollectionSpec, Doc, DocChange, ReadStore } from '../readstore/port';
 
 /** An event as projections see it: data already upcast to the current schema version. */
 export interface ProjectionEvent<D = unknown> {
@@ -39,4 +39,11 @@ export interface Projection {
   /** Documents (of this projection's own collections) that `project` will read for the event. */
   needs?(event: ProjectionEvent): DocRef[];
   project(event: ProjectionEvent, view: DocView): DocChange[];
+}
+
+/** What query functions read through: the store, and the live physical name of a collection. */
+export interface ReadModelAccess {
+  store: ReadStore;
+  /** Physical name of a logical collection in its projection's live generation. */
+  collection(logical: string): string;
 }
