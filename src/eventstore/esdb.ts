@@ -517,6 +517,15 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  async countAfter(position: string, limit: number): Promise<number> {
+    let count = 0;
+    for await (const _event of this.readAll({ from: position, batchSize: Math.min(limit, 1000) })) {
+      count += 1;
+      if (count >= limit) break;
+    }
+    return count;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.openSubscriptions].map((s) => s.close()));
     await this.client.dispose();

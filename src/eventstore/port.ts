@@ -105,6 +105,8 @@ export interface EventStore {
   verify(streamId: string): Promise<Verification>;
   /** Position of the newest event in the store (`''` when empty). */
   headPosition(): Promise<string>;
+  /** How many events lie after `position` (`''`: all), counting at most `limit`. */
+  countAfter(position: string, limit: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -152,6 +152,11 @@ export class SqliteEventStore implements EventStore {
           `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
         )
         .raw(true),
+      countAfter: db
+        .prepare<[number, number], [number]>(
+          'SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)',
+        )
+        .raw(true),
       headPosition: db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
@@ -328,6 +333,12 @@ export class SqliteEventStore implements EventStore {
   headPosition(): Promise<string> {
     const { position } = this.statements.headPosition.get() ?? { position: null };
     return Promise.resolve(position === null ? '' : encodePosition(position));
+  }
+
+  countAfter(position: string, limit: number): Promise<number> {
+    return new Promise((resolve) =>
+      resolve(this.statements.countAfter.get(decodePosition(position), limit)![0]),
+    );
   }
 
   close(): Promise<void> {

@@ -192,7 +192,12 @@ export const eventStoreContract = (
       }
       const tail = await collect(store.readAll({ from: all[19]!.position }), mine);
       expect(tail.map((e) => e.id)).toEqual(written.slice(20));
-      expect(await store.headPosition()).toBe(all[29]!.position);
+      // A shared server may hold other writers' events after ours: compare, don't equate.
+      expect(
+        comparePositions(await store.headPosition(), all[29]!.position),
+      ).toBeGreaterThanOrEqual(0);
+      expect(await store.countAfter(all[19]!.position, 1000)).toBeGreaterThanOrEqual(10);
+      expect(await store.countAfter(all[0]!.position, 5)).toBe(5);
     });
 
     it('hands a subscription over from catch-up to live with no gap and no duplicate', async () => {

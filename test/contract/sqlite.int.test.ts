@@ -124,4 +124,18 @@ describe('SqliteEventStore specifics', () => {
     await writer.close();
     await reader.close();
   });
+
+  it('counts the events after a position exactly, up to a limit', async () => {
+    const store = new SqliteEventStore(file);
+    expect(await store.countAfter('', 10)).toBe(0);
+    const first = await store.append('lead-1', [newEvent('A', {})], { expectedRevision: 'ANY' });
+    await store.append('lead-1', [newEvent('B', {}), newEvent('C', {})], {
+      expectedRevision: 'ANY',
+    });
+    expect(await store.countAfter('', 10)).toBe(3);
+    expect(await store.countAfter(first.position, 10)).toBe(2);
+    expect(await store.countAfter(first.position, 1)).toBe(1);
+    expect(await store.countAfter(await store.headPosition(), 10)).toBe(0);
+    await store.close();
+  });
 });
