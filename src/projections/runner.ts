@@ -336,8 +336,10 @@ export class ProjectionRunner {
         };
         changes.push(positioned);
         if (view.has(key)) {
-          const [update] = coalesce([positioned], () => undefined);
-          view.set(key, applyUpdate(view.get(key), update!));
+          // The same guard as the store's: a document already past this event keeps its state.
+          const current = view.get(key);
+          const [update] = coalesce([positioned], () => current?._pos);
+          if (update) view.set(key, applyUpdate(current, update));
         }
       }
     }

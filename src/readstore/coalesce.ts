@@ -3,6 +3,10 @@ import type { Doc, PositionedChange, Value } from './port';
 /**
  * All changes of one batch to one document, merged into a single update that both adapters can
  * apply in one write: SQLite by `applyUpdate` in JS, MongoDB as one update or replace.
+ *
+ * Invariant: no field path appears twice across the buckets, and no bucket key is a prefix path
+ * of another (`a` and `a.b`), so the buckets can be applied in any order (and MongoDB accepts
+ * them as one update).
  */
 export interface DocUpdate {
   collection: string;
@@ -15,6 +19,7 @@ export interface DocUpdate {
   /** The document ends the batch deleted. */
   deleted: boolean;
   set: Record<string, Value>;
+  /** Applies only if the document does not exist before the update (never after a reset). */
   setOnInsert: Record<string, Value>;
   inc: Record<string, number>;
   max: Record<string, number | string>;
@@ -42,113 +47,17 @@ const emptyUpdate = (change: PositionedChange): DocUpdate => ({
   push: {},
 });
 
-const BUCKETS = ['set', 'setOnInsert', 'inc', 'max', 'min', 'push'] as const;
+type Bucket = 'set' | 'setOnInsert' | 'inc' | 'max' | 'min' | 'push';
+type FieldKind = Exclude<Bucket, 'setOnInsert'>;
+type Arg = Value | { values: Value[]; cap: number };
 
-const clearField = (u: DocUpdate, field: string) => {
-  for (const bucket of BUCKETS) delete u[bucket][field];
-};
+/** `cap` newest elements; `slice(-0)` would keep them all. */
+const keepNewest = (values: Value[], cap: number): Value[] => (cap > 0 ? values.slice(-cap) : []);
 
 const isNumber = (v: Value | undefined): v is number => typeof v === 'number';
 
-const refuse = (u: DocUpdate, field: string, kind: string): never => {
-  throw new IncompatibleChangesError(
-    `${u.collection}/${u.id}: '${kind}' on '${field}' after another kind of change in one batch`,
-  );
-};
-
-const merge = (u: DocUpdate, change: PositionedChange) => {
-  const { op } = change;
-  u.position = change.position;
-  switch (op.kind) {
-    case 'delete':
-      Object.assign(u, { ...emptyUpdate(change), firstPosition: u.firstPosition });
-      u.reset = true;
-      u.deleted = true;
-      return;
-    case 'set':
-      u.deleted = false;
-      for (const [field, value] of Object.entries(op.fields)) {
-        clearField(u, field);
-        u.set[field] = value;
-      }
-      return;
-    case 'setOnInsert':
-      u.deleted = false;
-      for (const [field, value] of Object.entries(op.fields)) {
-        if (BUCKETS.every((b) => !(field in u[b]))) u.setOnInsert[field] = value;
-      }
-      return;
-    case 'inc':
-      u.deleted = false;
-      for (const [field, by] of Object.entries(op.fields)) {
-        if (field in u.set) {
-          const current = u.set[field];
-          u.set[field] = (isNumber(current) ? current : 0) + by;
-        } else if (field in u.inc) u.inc[field]! += by;
-        else if (BUCKETS.some((b) => field in u[b])) refuse(u, field, 'inc');
-        else u.inc[field] = by;
-      }
-      return;
-    case 'max':
-    case 'min': {
-      u.deleted = false;
-      const better = (a: number | string, b: number | string) =>
-        op.kind === 'max' ? (a >= b ? a : b) : a <= b ? a : b;
-      for (const [field, value] of Object.entries(op.fields)) {
-        const current = u.set[field];
-        if (field in u.set) {
-          u.set[field] =
-            typeof current === 'number' || typeof current === 'string'
-              ? better(current, value)
-              : value;
-        } else if (field in u[op.kind]) u[op.kind][field] = better(u[op.kind][field]!, value);
-        else if (BUCKETS.some((b) => field in u[b])) refuse(u, field, op.kind);
-        else u[op.kind][field] = value;
-      }
-      return;
-    }
-    case 'push': {
-      u.deleted = false;
-      const { field, values, cap } = op;
-      const current = u.set[field];
-      if (field in u.set) {
-        u.set[field] = [...(Array.isArray(current) ? current : []), ...values].slice(-cap);
-      } else if (field in u.push) {
-        const pending = u.push[field]!;
-        u.push[field] = { values: [...pending.values, ...values].slice(-cap), cap };
-      } else if (BUCKETS.some((b) => field in u[b])) refuse(u, field, 'push');
-      else u.push[field] = { values: values.slice(-cap), cap };
-      return;
-    }
-  }
-};
-
-const docKey = (collection: string, id: string) => `${collection}\u0000${id}`;
-
-/**
- * Merges a batch's changes per document, in order, skipping those at or before the position
- * the document already carries (they were applied by an earlier, interrupted attempt).
- */
-export const coalesce = (
-  changes: readonly PositionedChange[],
-  appliedPosition: (collection: string, id: string) => string | undefined,
-): DocUpdate[] => {
-  const updates = new Map<string, DocUpdate>();
-  for (const change of changes) {
-    const applied = appliedPosition(change.collection, change.id);
-    if (applied !== undefined && change.position <= applied) continue;
-    const key = docKey(change.collection, change.id);
-    let update = updates.get(key);
-    if (!update) {
-      update = emptyUpdate(change);
-      updates.set(key, update);
-    }
-    merge(update, change);
-  }
-  return [...updates.values()];
-};
-
 const getPath = (doc: Record<string, Value | undefined>, path: string): Value | undefined => {
+  if (!path.includes('.')) return doc[path];
   let node: Value | undefined = doc as Value;
   for (const part of path.split('.')) {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
@@ -158,9 +67,14 @@ const getPath = (doc: Record<string, Value | undefined>, path: string): Value | 
 };
 
 const setPath = (doc: Record<string, Value | undefined>, path: string, value: Value) => {
+  if (!path.includes('.')) {
+    doc[path] = value;
+    return;
+  }
   const parts = path.split('.');
   let node = doc;
-  for (const part of parts.slice(0, -1)) {
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i]!;
     const next = node[part];
     if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
     node = node[part] as Record<string, Value>;
@@ -168,29 +82,203 @@ const setPath = (doc: Record<string, Value | undefined>, path: string, value: Va
   node[parts[parts.length - 1]!] = value;
 };
 
-/** The document after the update (undefined: deleted), as MongoDB would compute it. */
-export const applyUpdate = (current: Doc | undefined, u: DocUpdate): Doc | undefined => {
+/** One op on one field of a document, as MongoDB's update operator would apply it. */
+const applyOp = (
+  doc: Record<string, Value | undefined>,
+  kind: FieldKind,
+  field: string,
+  arg: Arg,
+): void => {
+  switch (kind) {
+    case 'set':
+      setPath(doc, field, arg);
+      return;
+    case 'inc': {
+      const old = getPath(doc, field);
+      setPath(doc, field, (isNumber(old) ? old : 0) + (arg as number));
+      return;
+    }
+    case 'max':
+    case 'min': {
+      const old = getPath(doc, field);
+      const v = arg as number | string;
+      const replace =
+        old === undefined ||
+        old === null ||
+        (kind === 'max' ? v > (old as number | string) : v < (old as number | string));
+      setPath(doc, field, replace ? v : old);
+      return;
+    }
+    case 'push': {
+      const { values, cap } = arg as { values: Value[]; cap: number };
+      const old = getPath(doc, field);
+      setPath(doc, field, keepNewest([...(Array.isArray(old) ? old : []), ...values], cap));
+      return;
+    }
+  }
+};
+
+/** Merge state of one document: the update, plus what the merge rules need to know. */
+interface Merging {
+  readonly u: DocUpdate;
+  /** A change that creates the document was merged since the start or the last delete. */
+  exists: boolean;
+  /** Which bucket holds each field path of the update. */
+  readonly owner: Map<string, Bucket>;
+  /** Strict prefix paths (`a` of `a.b`) of the dotted keys placed so far. */
+  prefixes: Set<string> | undefined;
+}
+
+const refuse = (u: DocUpdate, field: string, kind: string): never => {
+  throw new IncompatibleChangesError(
+    `${u.collection}/${u.id}: '${kind}' on '${field}' after another kind of change in one batch`,
+  );
+};
+
+/** Folds an op into the value a `set` of this batch gave to `key` (the field or an ancestor). */
+const foldIntoSet = (u: DocUpdate, key: string, rest: string, kind: FieldKind, arg: Arg) => {
+  const holder: Record<string, Value> = { v: rest ? structuredClone(u.set[key]!) : u.set[key]! };
+  applyOp(holder, kind, rest ? `v.${rest}` : 'v', arg);
+  u.set[key] = holder.v!;
+};
+
+/** Handles a field whose ancestor or descendant paths are already in the update. */
+const placeNested = (m: Merging, kind: Bucket, field: string, arg: Arg): boolean => {
+  const { u } = m;
+  for (let dot = field.indexOf('.'); dot > 0; dot = field.indexOf('.', dot + 1)) {
+    const ancestor = field.slice(0, dot);
+    const holder = m.owner.get(ancestor);
+    if (holder === undefined) continue;
+    if (holder !== 'set' || kind === 'setOnInsert') refuse(u, field, kind);
+    foldIntoSet(u, ancestor, field.slice(dot + 1), kind as FieldKind, arg);
+    return true;
+  }
+  if (m.prefixes?.has(field)) {
+    const prefix = `${field}.`;
+    for (const [key, holder] of m.owner) {
+      if (!key.startsWith(prefix)) continue;
+      // A set replaces the whole subtree; anything else on a parent of changed fields is a bug.
+      if (kind !== 'set') refuse(u, field, kind);
+      delete u[holder][key];
+      m.owner.delete(key);
+    }
+  }
+  return false;
+};
+
+const place = (m: Merging, kind: Bucket, field: string, arg: Arg) => {
+  const { u } = m;
+  if ((field.includes('.') || m.prefixes) && placeNested(m, kind, field, arg)) return;
+  const holder = m.owner.get(field);
+  if (kind === 'set' || kind === 'setOnInsert') {
+    if (holder !== undefined) delete u[holder][field];
+    (u[kind] as Record<string, Arg>)[field] = arg;
+    m.owner.set(field, kind);
+  } else if (holder === 'set') {
+    foldIntoSet(u, field, '', kind, arg);
+  } else if (holder === undefined) {
+    (u[kind] as Record<string, Arg>)[field] = arg;
+    m.owner.set(field, kind);
+  } else if (holder !== kind) {
+    refuse(u, field, kind);
+  } else if (kind === 'inc') {
+    u.inc[field]! += arg as number;
+  } else if (kind === 'max' || kind === 'min') {
+    const [old, v] = [u[kind][field]!, arg as number | string];
+    u[kind][field] = (kind === 'max' ? v > old : v < old) ? v : old;
+  } else {
+    const pending = u.push[field]!;
+    const { values, cap } = arg as { values: Value[]; cap: number };
+    // Trimming to a larger cap than before would need elements the earlier push dropped.
+    if (cap > pending.cap) refuse(u, field, 'push with a larger cap');
+    u.push[field] = { values: keepNewest([...pending.values, ...values], cap), cap };
+  }
+  if (field.includes('.')) {
+    m.prefixes ??= new Set();
+    for (let dot = field.indexOf('.'); dot > 0; dot = field.indexOf('.', dot + 1)) {
+      m.prefixes.add(field.slice(0, dot));
+    }
+  }
+};
+
+const merge = (m: Merging, change: PositionedChange) => {
+  const { op } = change;
+  const { u } = m;
+  u.position = change.position;
+  if (op.kind === 'delete') {
+    Object.assign(u, { ...emptyUpdate(change), firstPosition: u.firstPosition });
+    u.reset = true;
+    u.deleted = true;
+    m.exists = false;
+    m.owner.clear();
+    m.prefixes = undefined;
+    return;
+  }
+  u.deleted = false;
+  if (op.kind === 'push') {
+    place(m, 'push', op.field, { values: keepNewest(op.values, op.cap), cap: op.cap });
+  } else if (op.kind === 'setOnInsert') {
+    // Applied one by one, a setOnInsert after a change that created the document does nothing;
+    // after a delete the document is known to be absent, so it is a plain set.
+    if (!m.exists) {
+      const kind = u.reset ? 'set' : 'setOnInsert';
+      for (const field in op.fields) place(m, kind, field, op.fields[field]!);
+    }
+  } else {
+    for (const field in op.fields) place(m, op.kind, field, op.fields[field]!);
+  }
+  m.exists = true;
+};
+
+/**
+ * Merges a batch's changes per document, in order, skipping those at or before the position
+ * the document already carries (they were applied by an earlier, interrupted attempt). The
+ * merged update has the effect of applying the changes one by one.
+ */
+export const coalesce = (
+  changes: readonly PositionedChange[],
+  appliedPosition: (collection: string, id: string) => string | undefined,
+): DocUpdate[] => {
+  // Keyed by collection, then id: no per-change key strings to build and hash.
+  const byCollection = new Map<string, Map<string, Merging>>();
+  const merged: Merging[] = [];
+  for (const change of changes) {
+    const applied = appliedPosition(change.collection, change.id);
+    if (applied !== undefined && change.position <= applied) continue;
+    let docs = byCollection.get(change.collection);
+    if (!docs) {
+      docs = new Map<string, Merging>();
+      byCollection.set(change.collection, docs);
+    }
+    let m = docs.get(change.id);
+    if (!m) {
+      m = { u: emptyUpdate(change), exists: false, owner: new Map(), prefixes: undefined };
+      docs.set(change.id, m);
+      merged.push(m);
+    }
+    merge(m, change);
+  }
+  return merged.map((m) => m.u);
+};
+
+/**
+ * The document after the update (undefined: deleted), as MongoDB would compute it. `current` is
+ * copied first unless the caller hands it over (`ownsCurrent`, e.g. freshly parsed JSON).
+ */
+export const applyUpdate = (
+  current: Doc | undefined,
+  u: DocUpdate,
+  ownsCurrent = false,
+): Doc | undefined => {
   if (u.deleted) return undefined;
   const base = u.reset ? undefined : current;
-  const doc: Doc = base ? structuredClone(base) : { _id: u.id };
-  if (!base) for (const [f, v] of Object.entries(u.setOnInsert)) setPath(doc, f, v);
-  for (const [f, v] of Object.entries(u.set)) setPath(doc, f, v);
-  for (const [f, by] of Object.entries(u.inc)) {
-    const v = getPath(doc, f);
-    setPath(doc, f, (isNumber(v) ? v : 0) + by);
-  }
-  for (const [f, v] of Object.entries(u.max)) {
-    const old = getPath(doc, f);
-    setPath(doc, f, old === undefined || old === null || v > old ? v : old);
-  }
-  for (const [f, v] of Object.entries(u.min)) {
-    const old = getPath(doc, f);
-    setPath(doc, f, old === undefined || old === null || v < old ? v : old);
-  }
-  for (const [f, { values, cap }] of Object.entries(u.push)) {
-    const old = getPath(doc, f);
-    setPath(doc, f, [...(Array.isArray(old) ? old : []), ...values].slice(-cap));
-  }
+  const doc: Doc = base ? (ownsCurrent ? base : structuredClone(base)) : { _id: u.id };
+  if (!base) for (const f in u.setOnInsert) setPath(doc, f, u.setOnInsert[f]!);
+  for (const f in u.set) setPath(doc, f, u.set[f]!);
+  for (const f in u.inc) applyOp(doc, 'inc', f, u.inc[f]!);
+  for (const f in u.max) applyOp(doc, 'max', f, u.max[f]!);
+  for (const f in u.min) applyOp(doc, 'min', f, u.min[f]!);
+  for (const f in u.push) applyOp(doc, 'push', f, u.push[f]!);
   doc._pos = u.position;
   return doc;
 };
