@@ -76,7 +76,9 @@ const setPath = (doc: Record<string, Value | undefined>, path: string, value: Va
   for (let i = 0; i < parts.length - 1; i++) {
     const part = parts[i]!;
     const next = node[part];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    // Copy-on-write: nested objects may be shared with the document this one was made from.
+    node[part] =
+      next === null || typeof next !== 'object' || Array.isArray(next) ? {} : { ...next };
     node = node[part] as Record<string, Value>;
   }
   node[parts[parts.length - 1]!] = value;
@@ -263,7 +265,8 @@ export const coalesce = (
 
 /**
  * The document after the update (undefined: deleted), as MongoDB would compute it. `current` is
- * copied first unless the caller hands it over (`ownsCurrent`, e.g. freshly parsed JSON).
+ * never modified unless the caller hands it over (`ownsCurrent`, e.g. freshly parsed JSON):
+ * the result shares unchanged parts with it, and nested objects are copied on write.
  */
 export const applyUpdate = (
   current: Doc | undefined,
@@ -272,7 +275,7 @@ export const applyUpdate = (
 ): Doc | undefined => {
   if (u.deleted) return undefined;
   const base = u.reset ? undefined : current;
-  const doc: Doc = base ? (ownsCurrent ? base : structuredClone(base)) : { _id: u.id };
+  const doc: Doc = base ? (ownsCurrent ? base : { ...base }) : { _id: u.id };
   if (!base) for (const f in u.setOnInsert) setPath(doc, f, u.setOnInsert[f]!);
   for (const f in u.set) setPath(doc, f, u.set[f]!);
   for (const f in u.inc) applyOp(doc, 'inc', f, u.inc[f]!);

@@ -328,3 +328,34 @@ describe('coalesce: properties', () => {
     );
   });
 });
+
+describe('applyUpdate without ownership', () => {
+  const deepFreeze = <T>(value: T): T => {
+    if (value !== null && typeof value === 'object') {
+      for (const v of Object.values(value)) deepFreeze(v);
+      Object.freeze(value);
+    }
+    return value;
+  };
+
+  it('never modifies the document it starts from, nor values taken from earlier changes', () => {
+    const shared = { d: 2 };
+    const base: Doc = deepFreeze({ _id: 'd', _pos: pos(1), a: { b: 1, c: shared }, list: [1] });
+    const first = applyUpdate(
+      base,
+      merged([
+        { kind: 'set', fields: { 'a.c.d': 3, 'a.b': 5 } },
+        { kind: 'inc', fields: { 'a.x': 1 } },
+        { kind: 'push', field: 'list', values: [2], cap: 5 },
+      ]),
+    )!;
+    expect(first).toMatchObject({ a: { b: 5, c: { d: 3 }, x: 1 }, list: [1, 2] });
+    expect(base).toEqual({ _id: 'd', _pos: pos(1), a: { b: 1, c: { d: 2 } }, list: [1] });
+    // A value set by one update stays untouched when a later update changes below it.
+    const value = deepFreeze({ n: 1 });
+    const second = applyUpdate(first, merged([{ kind: 'set', fields: { v: value } }]))!;
+    const third = applyUpdate(second, merged([{ kind: 'inc', fields: { 'v.n': 1 } }]))!;
+    expect(third.v).toEqual({ n: 2 });
+    expect(value).toEqual({ n: 1 });
+  });
+});
