@@ -101,7 +101,7 @@ export class ProjectionRunner {
   constructor(
     private readonly events: EventStore,
     private readonly store: ReadStore,
-    private readonly projections: Projection[],
+    private readonly projections: readonly Projection[],
     options: RunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 1000;
