@@ -1,20 +1,10 @@
-import { upcast } from '../../src/domain/registry';
-import type { StoredEvent } from '../../src/eventstore/port';
 import type { Projection, ProjectionEvent } from '../../src/projections/projection';
+import { toProjectionEvent } from '../../src/projections/runner';
 import { applyUpdate, coalesce } from '../../src/readstore/coalesce';
 import type { Doc } from '../../src/readstore/port';
 
-/** A stored event as projections see it (data upcast), built here so tests need no runner. */
-export const fromStored = (event: StoredEvent): ProjectionEvent => ({
-  type: event.type,
-  data: upcast(event).data,
-  streamId: event.streamId,
-  revision: event.revision,
-  position: event.position,
-  occurredAt: event.occurredAt,
-  recordedAt: event.recordedAt,
-  actorId: event.metadata.actor.id,
-});
+/** A stored event as projections see it (data upcast): the runner's own conversion. */
+export const fromStored = toProjectionEvent;
 
 /**
  * A projection's documents, folded in memory event by event with the read stores' own update
