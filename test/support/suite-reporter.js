@@ -17,7 +17,12 @@ class SuiteReporter {
           .map((l) => JSON.parse(l))
       : [];
     const ran = [...new Set(lines.filter((l) => l.ran).map((l) => l.suite))];
-    const skipped = lines.filter((l) => !l.ran);
+    // One line per suite and reason: shared fixtures record their skip once per test file.
+    const skipped = [
+      ...new Map(
+        lines.filter((l) => !l.ran).map((l) => [`${l.suite}\u0000${l.reason}`, l]),
+      ).values(),
+    ];
     const out = ['', 'Service-backed suites:'];
     for (const suite of ran) out.push(`  RAN      ${suite}`);
     for (const { suite, reason } of skipped) out.push(`  SKIPPED  ${suite} (${reason})`);
