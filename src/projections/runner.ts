@@ -105,7 +105,7 @@ export class ProjectionRunner {
     options: RunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 1000;
-    this.batchDeadlineMs = options.batchDeadlineMs ?? 20;
+    this.batchDeadlineMs = options.batchDeadlineMs ?? 5;
     this.rebuildBatchSize = options.rebuildBatchSize ?? 5000;
     this.dropGraceMs = options.dropGraceMs ?? 2000;
     this.retryDelayMs = options.retryDelayMs ?? 1000;

@@ -77,9 +77,10 @@ const setPath = (doc: Record<string, Value | undefined>, path: string, value: Va
     const part = parts[i]!;
     const next = node[part];
     // Copy-on-write: nested objects may be shared with the document this one was made from.
-    node[part] =
+    const copy: Record<string, Value> =
       next === null || typeof next !== 'object' || Array.isArray(next) ? {} : { ...next };
-    node = node[part] as Record<string, Value>;
+    node[part] = copy;
+    node = copy;
   }
   node[parts[parts.length - 1]!] = value;
 };
