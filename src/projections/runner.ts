@@ -95,6 +95,8 @@ export class ProjectionRunner {
   private running: Promise<void> | undefined;
   private stopped = false;
   private membersChanged = false;
+  /** The live loop's batch being written, if any: a dropped generation must outlast it. */
+  private inFlight: Promise<void> = Promise.resolve();
   private readonly onStop = new Set<() => void>();
   private waiters: Array<{ position: string; resolve: (ok: boolean) => void }> = [];
 
@@ -295,7 +297,8 @@ export class ProjectionRunner {
         if (next.done) break;
         batch.push(next.value);
       }
-      await this.applyBatch(this.members, batch);
+      this.inFlight = this.applyBatch(this.members, batch);
+      await this.inFlight;
     }
   }
 
@@ -452,6 +455,8 @@ export class ProjectionRunner {
       (m) => !(m.projection === projection && m.generation === liveGeneration),
     );
     await this.store.writeMeta(buildingKey(projection.name), null);
+    // A batch already under way may still write the old generation; then queries in flight.
+    await this.inFlight.catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, this.dropGraceMs));
     await this.dropGeneration(projection, liveGeneration);
   }

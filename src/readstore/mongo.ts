@@ -274,7 +274,8 @@ export class MongoReadStore implements ReadStore {
   async dropCollection(name: string): Promise<void> {
     checkName(name);
     try {
-      await this.collection(name).drop();
+      // After the write commands issued before it: they would bring the collection back.
+      await this.exclusive(() => this.collection(name).drop());
     } catch (error) {
       if (!isCode(error, NAMESPACE_NOT_FOUND)) throw error;
     }
