@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   MongoBulkWriteError,
   MongoClient,
@@ -26,6 +27,18 @@ import type {
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
+/** Batches decided but maybe not fully written: replayed before anything else is read. */
+const REDO = '_redo';
+/** Characters of a batch's JSON per redo document (well under the 16 MB document limit). */
+const REDO_PART = 4_000_000;
+
+interface RedoPart {
+  _id: string;
+  batch: string;
+  seq: number;
+  parts: number;
+  json: string;
+}
 
 /**
  * Statements per write command. FerretDB 1.x keeps a pooled SQLite connection (100 per
@@ -51,11 +64,23 @@ export interface Write {
   op: AnyBulkWriteOperation<Doc>;
 }
 
+const groupBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> => {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+};
+
 const checkName = (name: string) => {
   if (
     name === '' ||
     name === CHECKPOINTS ||
     name === META ||
+    name === REDO ||
     name.startsWith('system.') ||
     name.includes('$') ||
     name.includes('\u0000')
@@ -385,6 +410,20 @@ export class MongoReadStore implements ReadStore {
       changes,
       (collection, id) => current.get(collection)?.get(id)?._pos as string | undefined,
     );
+    // Without transactions a batch is written document by document. The decided updates are
+    // logged first, so a crash midway is finished by `recover` before anything reads a
+    // half-written batch (a projection reading its own documents would otherwise see them).
+    const batch = `${Date.now().toString(36).padStart(10, '0')}-${randomUUID()}`;
+    await this.logRedo(batch, updates, checkpoints);
+    await this.writeUpdates(updates, current);
+    await this.writeCheckpoints(checkpoints);
+    await this.exclusive(() => this.db.collection<RedoPart>(REDO).deleteMany({ batch }));
+  }
+
+  private async writeUpdates(
+    updates: DocUpdate[],
+    current: Map<string, Map<string, Document>>,
+  ): Promise<void> {
     const writes = new Map<string, Write[]>();
     for (const u of updates) {
       const write = toWrite(u, current.get(u.collection)?.get(u.id));
@@ -397,14 +436,66 @@ export class MongoReadStore implements ReadStore {
       [...writes].map(([name, list]) => this.write(name, list)),
     );
     for (const result of results) if (result.status === 'rejected') throw result.reason;
-    if (checkpoints.length > 0) {
-      const ops = checkpoints.map(({ name, position }) => ({
-        replaceOne: { filter: { _id: name }, replacement: { position }, upsert: true },
-      }));
-      for (const chunk of chunks(ops, this.writeChunk)) {
-        await this.exclusive(() => this.collection(CHECKPOINTS).bulkWrite(chunk));
-      }
+  }
+
+  private async writeCheckpoints(checkpoints: Checkpoint[]): Promise<void> {
+    if (checkpoints.length === 0) return;
+    const ops = checkpoints.map(({ name, position }) => ({
+      replaceOne: { filter: { _id: name }, replacement: { position }, upsert: true },
+    }));
+    for (const chunk of chunks(ops, this.writeChunk)) {
+      await this.exclusive(() => this.collection(CHECKPOINTS).bulkWrite(chunk));
     }
+  }
+
+  private async logRedo(batch: string, updates: DocUpdate[], checkpoints: Checkpoint[]) {
+    const json = JSON.stringify({ updates, checkpoints });
+    const parts = Math.max(1, Math.ceil(json.length / REDO_PART));
+    const docs = Array.from({ length: parts }, (_, seq) => ({
+      _id: `${batch}:${String(seq).padStart(6, '0')}`,
+      batch,
+      seq,
+      parts,
+      json: json.slice(seq * REDO_PART, (seq + 1) * REDO_PART),
+    }));
+    for (const doc of docs) {
+      await this.exclusive(() => this.db.collection<RedoPart>(REDO).insertOne(doc));
+    }
+  }
+
+  /**
+   * Finishes batches a crashed writer logged but may not have written fully: every update is
+   * guarded by the document's position, so what was written already is left as it is.
+   */
+  async recover(): Promise<number> {
+    const docs = await this.db.collection<RedoPart>(REDO).find({}).sort({ _id: 1 }).toArray();
+    const batches = groupBy(docs, (doc) => doc.batch);
+    let finished = 0;
+    for (const [batch, parts] of batches) {
+      // A log cut short means the crash came before any document was written.
+      if (parts.length === parts[0]!.parts) {
+        const { updates, checkpoints } = JSON.parse(parts.map((p) => p.json).join('')) as {
+          updates: DocUpdate[];
+          checkpoints: Checkpoint[];
+        };
+        const current = new Map<string, Map<string, Document>>();
+        for (const [name, list] of groupBy(updates, (u) => u.collection)) {
+          const fields = list.flatMap((u) => [
+            ...Object.keys(u.inc),
+            ...Object.keys(u.max),
+            ...Object.keys(u.min),
+            ...Object.keys(u.push),
+          ]);
+          const ids = list.map((u) => u.id);
+          current.set(name, await this.load(name, ids, projection(fields)));
+        }
+        await this.writeUpdates(updates, current);
+        await this.writeCheckpoints(checkpoints);
+        finished += 1;
+      }
+      await this.exclusive(() => this.db.collection<RedoPart>(REDO).deleteMany({ batch }));
+    }
+    return finished;
   }
 
   async getCheckpoint(name: string): Promise<string | null> {
@@ -505,5 +596,7 @@ export const createMongoReadStore = async (
 ): Promise<ReadStore> => {
   const client = new MongoClient(uri, { ignoreUndefined: true });
   await client.connect();
-  return new MongoReadStore(client, dbName, options);
+  const store = new MongoReadStore(client, dbName, options);
+  await store.recover();
+  return store;
 };

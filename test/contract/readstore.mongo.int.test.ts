@@ -111,6 +111,27 @@ if (!uri) {
       }
     });
 
+    it('finishes a crashed batch from its redo log before anything reads it', async () => {
+      const first40 = events().slice(0, 40);
+      const clean = new MongoReadStore(client, name);
+      await clean.applyBatch(first40, [{ name: 'p', position: pos(40) }]);
+      const expected = await snapshot(clean);
+      for (const budget of [0, 3, 11]) {
+        const db = dbName(`redo${budget}`);
+        const crashing = new CrashingStore(client, db, budget);
+        await expect(
+          crashing.applyBatch(first40, [{ name: 'p', position: pos(40) }]),
+        ).rejects.toThrow('crashed mid bulk write');
+        // A restarted process recovers first: the half-written batch is completed exactly.
+        const restarted = new MongoReadStore(client, db);
+        expect(await restarted.recover()).toBe(1);
+        expect(await snapshot(restarted)).toEqual(expected);
+        expect(await restarted.getCheckpoint('p')).toBe(pos(40));
+        expect(await restarted.recover()).toBe(0);
+        await client.db(db).dropDatabase();
+      }
+    });
+
     it('treats a guard refusal as applied, and still writes what follows it in the chunk', async () => {
       const store = new MongoReadStore(client, name, { writeChunk: 10 });
       await store.applyBatch([change('t', 'x', 5, inc(1))], []);
