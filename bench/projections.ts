@@ -43,7 +43,12 @@ const LAG_WARM_UP_MS = 1_000;
 const ROOT = resolve(__dirname, '../..');
 const CACHE_DIR = join(ROOT, 'bench/.cache');
 const RESULTS_FILE = join(ROOT, 'bench/results/projections.json');
-const TARGETS = { rebuildEventsPerSec: 100_000, rebuildVsLogRead: 0.4, peakRssMb: 400, lagP99Ms: 100 };
+const TARGETS = {
+  rebuildEventsPerSec: 100_000,
+  rebuildVsLogRead: 0.4,
+  peakRssMb: 400,
+  lagP99Ms: 100,
+};
 
 // ---- the cached log ----------------------------------------------------------------------------
 
@@ -81,7 +86,9 @@ const ensureLog = async (): Promise<LogInfo> => {
   }
   mkdirSync(CACHE_DIR, { recursive: true });
   const leads = leadsFor(SIZES.events);
-  console.log(`generating ${SIZES.events.toLocaleString('en-US')} events (${leads} leads) through the command handler, once: ${file}`);
+  console.log(
+    `generating ${SIZES.events.toLocaleString('en-US')} events (${leads} leads) through the command handler, once: ${file}`,
+  );
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });
   const store = new SqliteEventStore(partial);
@@ -91,13 +98,17 @@ const ensureLog = async (): Promise<LogInfo> => {
     ...demo,
     progressEvery: 50_000,
     onProgress: (p) =>
-      process.stdout.write(`\r  ${p.events.toLocaleString('en-US')} events, business time ${p.occurredAt}   `),
+      process.stdout.write(
+        `\r  ${p.events.toLocaleString('en-US')} events, business time ${p.occurredAt}   `,
+      ),
   });
   const generatedInMs = performance.now() - started;
   process.stdout.write('\n');
   await store.close();
   if (summary.rejected > 0) {
-    throw new Error(`the demo generator produced refused commands: ${JSON.stringify(summary.samples)}`);
+    throw new Error(
+      `the demo generator produced refused commands: ${JSON.stringify(summary.samples)}`,
+    );
   }
   renameSync(partial, file);
   const info = {
@@ -242,7 +253,9 @@ const measureLag = async (eventsFile: string, readFile: string): Promise<Lag> =>
   }
   const seconds = SIZES.lagSeconds + LAG_WARM_UP_MS / 1000;
   const leads = Math.ceil((LAG_EVENTS_PER_SEC * seconds) / 8);
-  const commands = generateDemo({ leads, seed: `${SEED}-lag`, start: LAG_START })[Symbol.iterator]();
+  const commands = generateDemo({ leads, seed: `${SEED}-lag`, start: LAG_START })[
+    Symbol.iterator
+  ]();
   const demo = createDemoHandler(events);
   const samples: number[] = [];
   const pending: Array<Promise<void>> = [];
@@ -263,7 +276,8 @@ const measureLag = async (eventsFile: string, readFile: string): Promise<Lag> =>
     const result = await demo.handler.handle(type, input, context);
     const acked = performance.now();
     handled += 1;
-    appended += result.events.length + (type === 'openDeal' ? (input.leadIds as unknown[]).length : 0);
+    appended +=
+      result.events.length + (type === 'openDeal' ? (input.leadIds as unknown[]).length : 0);
     const measured = acked - started >= LAG_WARM_UP_MS;
     pending.push(
       runner.waitFor(result.position, 10_000).then((ok) => {
@@ -300,7 +314,9 @@ const roundTo3 = (n: number) => Math.round(n * 1000) / 1000;
 
 const main = async () => {
   const log = await ensureLog();
-  const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'lead-ledger-bench-projections-'));
+  const dir = mkdtempSync(
+    join(process.env.BENCH_DIR ?? tmpdir(), 'lead-ledger-bench-projections-'),
+  );
   console.log(`projection benchmark${QUICK ? ' (quick)' : ''}: files in ${dir}`);
   try {
     // Every measurement reads the same copy; the lag run appends to it afterwards.
@@ -352,7 +368,11 @@ const main = async () => {
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     const rows: Cell[][] = [
       ['logReadEventsPerSec', perSec(logRead), 'events.readAll(), no projection (the ceiling)'],
-      ['rebuildEventsPerSec', perSec(rebuild), `${PROJECTIONS.length} projections, fresh runner and SqliteReadStore, '' to head`],
+      [
+        'rebuildEventsPerSec',
+        perSec(rebuild),
+        `${PROJECTIONS.length} projections, fresh runner and SqliteReadStore, '' to head`,
+      ],
       ['rebuildPeakRssMb', rebuild.peakRssMb, 'maxRSS of the rebuild process'],
       [
         'mongoRebuildEventsPerSec',
@@ -360,7 +380,11 @@ const main = async () => {
         mongo ? 'same rebuild into createMongoReadStore' : mongoNote,
       ],
       ['lagP50Ms', ms(lag.p50Ms), `append ack -> waitFor(position), ${lag.samples} commands`],
-      ['lagP99Ms', ms(lag.p99Ms), `at ${round(lag.achievedEventsPerSec)} events/s for ${SIZES.lagSeconds} s (+1 s warm-up)`],
+      [
+        'lagP99Ms',
+        ms(lag.p99Ms),
+        `at ${round(lag.achievedEventsPerSec)} events/s for ${SIZES.lagSeconds} s (+1 s warm-up)`,
+      ],
     ];
     console.log(`\n${formatTable(['measure', 'value', 'what'], rows)}\n`);
     console.log(

@@ -45,7 +45,9 @@ const dayWeights = (startMs: number): Float64Array => {
     const date = new Date(startMs + d * DAY);
     const day = Math.floor((startMs + d * DAY) / DAY);
     weights[d] =
-      MONTH_FACTORS[date.getUTCMonth()]! * WEEKDAY_FACTORS[weekday(day)]! * (1 + (0.25 * d) / DEMO_DAYS);
+      MONTH_FACTORS[date.getUTCMonth()]! *
+      WEEKDAY_FACTORS[weekday(day)]! *
+      (1 + (0.25 * d) / DEMO_DAYS);
   }
   return weights;
 };
@@ -159,7 +161,7 @@ class CursorHeap {
   push(cursor: Cursor): void {
     const items = this.items;
     items.push(cursor);
-    for (let i = items.length - 1; i > 0; ) {
+    for (let i = items.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!before(items[i]!, items[parent]!)) break;
       [items[i], items[parent]] = [items[parent]!, items[i]!];
@@ -177,7 +179,7 @@ class CursorHeap {
       if (items.length === 0) return;
       items[0] = last;
     }
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;

@@ -183,8 +183,7 @@ interface HandoffTrack {
 type SalesEnd = 'recycled' | 'closed';
 
 type HandoffOutcome =
-  | { kind: 'rejected'; reason: RejectionReason; at: number }
-  | { kind: 'worked'; end: SalesEnd };
+  { kind: 'rejected'; reason: RejectionReason; at: number } | { kind: 'worked'; end: SalesEnd };
 
 /** Everything one lead goes through, from capture to its last deal or erasure. */
 export const simulateLead = (plan: LeadPlan, schedule: Schedule): TimedCommand[] =>
@@ -223,7 +222,9 @@ class LeadJourney {
     this.badData = rng.chance(0.04);
     this.duplicate = !this.badData && rng.chance(0.03);
     const bonus = this.segment === 'ENTERPRISE' ? 6 : this.segment === 'MID_MARKET' ? 3 : 0;
-    this.fit = this.badData ? rng.int(3, 25) : Math.round(clamp(58 + bonus + 18 * rng.normal(), 5, 98));
+    this.fit = this.badData
+      ? rng.int(3, 25)
+      : Math.round(clamp(58 + bonus + 18 * rng.normal(), 5, 98));
     this.intent = rng.next() ** 1.4;
     this.reach = clamp(0.12 + 0.35 * this.intent + 0.08 * rng.normal(), 0.03, 0.6);
   }
@@ -243,7 +244,10 @@ class LeadJourney {
 
   private id(purpose: string): string {
     this.ids += 1;
-    return uuidV5(DEMO_NAMESPACE, `${this.s.seed}\u0000${this.plan.index}\u0000${purpose}:${this.ids}`);
+    return uuidV5(
+      DEMO_NAMESPACE,
+      `${this.s.seed}\u0000${this.plan.index}\u0000${purpose}:${this.ids}`,
+    );
   }
 
   private add(ms: number, actor: Actor, type: string, input: Record<string, unknown>): void {
@@ -264,7 +268,9 @@ class LeadJourney {
     const active = this.s.campaigns.filter(
       (c) => c.kind === 'always-on' && c.channel === channel && c.fromMs <= ms && ms < c.toMs,
     );
-    return active.length === 0 ? null : this.rng.weighted(active.map((c) => [c, c.budget] as const));
+    return active.length === 0
+      ? null
+      : this.rng.weighted(active.map((c) => [c, c.budget] as const));
   }
 
   private touch(
@@ -302,7 +308,7 @@ class LeadJourney {
     const { rng, plan } = this;
     const at = plan.captureMs;
     let channel: Channel;
-    let campaign: Campaign | null = null;
+    let campaign: Campaign | null;
     let contentId: string | null;
     if (plan.source.kind !== 'general') {
       campaign = plan.source.campaign;
@@ -329,7 +335,8 @@ class LeadJourney {
     const kind = rng.pick(COMPANY_KINDS);
     const domain = `${word}${kind}`.toLowerCase();
     const number = rng.chance(0.15) ? String(rng.int(1, 99)) : '';
-    this.company = this.badData && rng.chance(0.5) ? null : `${word} ${kind} ${rng.pick(LEGAL_SUFFIX[team])}`;
+    this.company =
+      this.badData && rng.chance(0.5) ? null : `${word} ${kind} ${rng.pick(LEGAL_SUFFIX[team])}`;
     const email = this.badData
       ? `${rng.pick(['test', 'info', 'asdf', 'noreply'])}${rng.int(1, 999)}@mailinator.example`
       : `${first}.${last}${number}@${domain}.example`.toLowerCase();
@@ -380,9 +387,14 @@ class LeadJourney {
     if (this.badData && cycle === 0 && rng.chance(0.6)) {
       // Data hygiene: bounced emails and fake companies leave the database.
       const review = this.t.now + Math.round(rng.between(1, 20) * DAY);
-      this.add(addWorkingMinutes(review, rng.between(0, 480), this.office), MARKETING_OPS, 'disqualifyLead', {
-        reason: 'Invalid contact data (bounced email, fake company)',
-      });
+      this.add(
+        addWorkingMinutes(review, rng.between(0, 480), this.office),
+        MARKETING_OPS,
+        'disqualifyLead',
+        {
+          reason: 'Invalid contact data (bounced email, fake company)',
+        },
+      );
     }
     return false;
   }
@@ -405,7 +417,9 @@ class LeadJourney {
     ]);
     switch (kind) {
       case 'webinar': {
-        const webinar = s.webinars.find((w) => w.dayMs >= at - 14 * DAY && w.dayMs <= at + 30 * DAY);
+        const webinar = s.webinars.find(
+          (w) => w.dayMs >= at - 14 * DAY && w.dayMs <= at + 30 * DAY,
+        );
         if (!webinar) break;
         if (webinar.dayMs >= at) {
           const live = webinar.dayMs + this.rng.int(0, 50) * MINUTE;
@@ -479,7 +493,8 @@ class LeadJourney {
     // hand-raisers go at once.
     const routed = this.t.now + rng.int(1, 15) * MINUTE;
     const routingHours = { ...this.office, endHour: this.office.endHour - 1 };
-    let at = this.handRaiser || rng.chance(0.08) ? routed : nextWorkingInstant(routed, routingHours);
+    let at =
+      this.handRaiser || rng.chance(0.08) ? routed : nextWorkingInstant(routed, routingHours);
     let router: Actor = AUTOMATION;
     for (let round = 0; ; round += 1) {
       const rep = this.route(excluded);
@@ -493,11 +508,15 @@ class LeadJourney {
           this.add(review, MARKETING_OPS, 'disqualifyLead', { reason: 'Invalid contact data' });
           return 'closed';
         case 'DUPLICATE':
-          this.add(review, MARKETING_OPS, 'disqualifyLead', { reason: 'Duplicate of another lead' });
+          this.add(review, MARKETING_OPS, 'disqualifyLead', {
+            reason: 'Duplicate of another lead',
+          });
           return 'closed';
         case 'NOT_ICP':
           if (rng.chance(0.6)) {
-            this.add(review, MARKETING_OPS, 'disqualifyLead', { reason: 'Outside ICP (sales feedback)' });
+            this.add(review, MARKETING_OPS, 'disqualifyLead', {
+              reason: 'Outside ICP (sales feedback)',
+            });
             return 'closed';
           }
           break;
@@ -511,7 +530,9 @@ class LeadJourney {
         case 'NOT_READY':
           break;
       }
-      this.add(review, MARKETING_OPS, 'recycleLead', { reason: `Sent back by sales: ${outcome.reason}` });
+      this.add(review, MARKETING_OPS, 'recycleLead', {
+        reason: `Sent back by sales: ${outcome.reason}`,
+      });
       return 'recycled';
     }
   }
@@ -554,7 +575,12 @@ class LeadJourney {
     const { rng } = this;
     const handoffId = this.id('handoff');
     const terms = this.s.termsAt(this.segment, at);
-    this.add(at, router, 'handOffLead', { handoffId, repId: rep.id, team: rep.team, agreementId: null });
+    this.add(at, router, 'handOffLead', {
+      handoffId,
+      repId: rep.id,
+      team: rep.team,
+      agreementId: null,
+    });
     const h: HandoffTrack = {
       handoffId,
       acceptBy: at + terms.acceptWithinMinutes * MINUTE,
@@ -615,7 +641,11 @@ class LeadJourney {
     let at =
       rep.cadence === 'diligent' && rng.chance(0.45)
         ? addWorkingMinutes(h.acceptedAt!, rng.between(2, 10), hours)
-        : addWorkingMinutes(h.acceptedAt!, Math.max(2, rng.logNormal(rep.firstAttemptMinutes, 0.8)), hours);
+        : addWorkingMinutes(
+            h.acceptedAt!,
+            Math.max(2, rng.logNormal(rep.firstAttemptMinutes, 0.8)),
+            hours,
+          );
     let outcome: ContactOutcome = 'NO_ANSWER';
     for (let n = 1; n <= planned; n += 1) {
       const connected = rng.chance(clamp(this.reach * rep.connectSkill, 0, 0.9));
@@ -635,7 +665,11 @@ class LeadJourney {
       h.attempts.push({ ms: this.t.now, connected });
       if (connected) break;
       if (n < planned) {
-        at = addWorkingMinutes(this.t.now, Math.max(10, rng.logNormal(rep.attemptGapHours * 60, 0.6)), hours);
+        at = addWorkingMinutes(
+          this.t.now,
+          Math.max(10, rng.logNormal(rep.attemptGapHours * 60, 0.6)),
+          hours,
+        );
       }
     }
     if (outcome !== 'CONNECTED' && outcome !== 'MEETING_BOOKED') {
@@ -731,7 +765,10 @@ class LeadJourney {
       steps.push({
         ms: openAt + 0.5 * cycleMs,
         step: (ms) => {
-          const changed = Math.max(1_000, Math.round((amount * rng.between(0.8, 1.25)) / 100) * 100);
+          const changed = Math.max(
+            1_000,
+            Math.round((amount * rng.between(0.8, 1.25)) / 100) * 100,
+          );
           if (changed === amount) return;
           const reason = changed > amount ? 'Added seats' : 'Multi-year discount';
           amount = changed;
@@ -773,7 +810,10 @@ class LeadJourney {
     return 'closed';
   }
 
-  private lose(ms: number, deal: (ms: number, type: string, input: Record<string, unknown>) => void) {
+  private lose(
+    ms: number,
+    deal: (ms: number, type: string, input: Record<string, unknown>) => void,
+  ) {
     const reason: LostReason = this.rng.weighted(LOST_REASONS);
     const competitor =
       reason === 'COMPETITOR' || this.rng.chance(0.1) ? this.rng.weighted(COMPETITORS) : null;

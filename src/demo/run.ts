@@ -111,7 +111,10 @@ export const runDemo = async (
     summary.rejected += 1;
     summary.rejections[rule] = (summary.rejections[rule] ?? 0) + 1;
     if (summary.samples.length < keep) {
-      summary.samples.push({ command, error: error instanceof Error ? error.message : String(error) });
+      summary.samples.push({
+        command,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
   const count = (type: string, n = 1) => {
@@ -143,9 +146,19 @@ export const runDemo = async (
     }
     summary.commands += 1;
     if (onProgress && summary.commands % every === 0) {
-      onProgress({ commands: summary.commands, events: summary.events, rejected: summary.rejected, occurredAt });
+      onProgress({
+        commands: summary.commands,
+        events: summary.events,
+        rejected: summary.rejected,
+        occurredAt,
+      });
     }
   }
-  onProgress?.({ commands: summary.commands, events: summary.events, rejected: summary.rejected, occurredAt });
+  onProgress?.({
+    commands: summary.commands,
+    events: summary.events,
+    rejected: summary.rejected,
+    occurredAt,
+  });
   return summary;
 };

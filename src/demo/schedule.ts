@@ -64,7 +64,14 @@ const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const monthStart = (year: number, month: number) => Date.UTC(year, month, 1);
 
 /** The `n`-th (1-based) `dow` (0 Sunday) of a month, at `hour` local time for `team`. */
-const nthWeekday = (year: number, month: number, dow: number, n: number, hour: number, team: Team) => {
+const nthWeekday = (
+  year: number,
+  month: number,
+  dow: number,
+  n: number,
+  hour: number,
+  team: Team,
+) => {
   const first = Math.floor(monthStart(year, month) / DAY);
   const offset = (dow - weekday(first) + 7) % 7;
   return localTime(first + offset + 7 * (n - 1), hour, OFFICE_HOURS[team].utcOffsetHours);

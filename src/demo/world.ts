@@ -356,7 +356,10 @@ export const LEGAL_SUFFIX: Record<Team, readonly string[]> = {
 };
 
 export const REJECTION_NOTES: Partial<Record<RejectionReason, readonly string[]>> = {
-  NOT_ICP: ['Two-person agency, far below our minimum seat count', 'Public sector, we do not sell there'],
+  NOT_ICP: [
+    'Two-person agency, far below our minimum seat count',
+    'Public sector, we do not sell there',
+  ],
   BAD_DATA: ['Phone number and email bounce', 'Fake company name'],
   DUPLICATE: ['Already in an open opportunity with a colleague', 'Same person as an existing lead'],
   NOT_READY: ['Researching for next fiscal year', 'Downloaded content, no project yet'],
@@ -387,9 +390,8 @@ export const COMPETITORS: ReadonlyArray<readonly [string, number]> = [
 export const PIPELINE_STAGES: readonly string[] = ['DISCOVERY', 'DEMO', 'PROPOSAL', 'NEGOTIATION'];
 
 /** Median deal size and sales cycle (days) per segment. */
-export const DEAL_SHAPE: Record<Segment, { amount: number; cycleDays: number; winRate: number }> =
-  {
-    SMB: { amount: 12_000, cycleDays: 30, winRate: 0.34 },
-    MID_MARKET: { amount: 45_000, cycleDays: 60, winRate: 0.28 },
-    ENTERPRISE: { amount: 160_000, cycleDays: 115, winRate: 0.22 },
-  };
+export const DEAL_SHAPE: Record<Segment, { amount: number; cycleDays: number; winRate: number }> = {
+  SMB: { amount: 12_000, cycleDays: 30, winRate: 0.34 },
+  MID_MARKET: { amount: 45_000, cycleDays: 60, winRate: 0.28 },
+  ENTERPRISE: { amount: 160_000, cycleDays: 115, winRate: 0.22 },
+};

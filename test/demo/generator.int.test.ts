@@ -204,7 +204,9 @@ describe('demo generator through the command handler on SQLite', () => {
     const burner = reps.find((r) => r.burner)!;
     const others = reps.filter((r) => !r.burner);
     expect(burner).toBeDefined();
-    expect(burner.attemptsPerLead).toBeGreaterThan(Math.max(...others.map((r) => r.attemptsPerLead)));
+    expect(burner.attemptsPerLead).toBeGreaterThan(
+      Math.max(...others.map((r) => r.attemptsPerLead)),
+    );
     expect(burner.sqlRate).toBeLessThan(Math.min(...others.map((r) => r.sqlRate)));
   });
 });
