@@ -4,8 +4,9 @@
  * rebuild of every projection into a fresh SQLite read store (and MongoDB when MONGODB_URI is
  * set), each in its own process so its peak RSS is its own, and the live lag while commands
  * append ~1k events/s. `BENCH_QUICK=1` for a smoke run (~50k events); `BENCH_DIR` to put the
- * working files on another file system. Not a test: figures go to stdout and
- * bench/results/projections.json.
+ * working files on another file system; `BENCH_MONGO_EVENTS=n` measures the MongoDB rebuild over
+ * the first n events only (FerretDB 1.x is far slower than the SQLite store). Not a test: figures
+ * go to stdout and bench/results/projections.json.
  */
 import { fork } from 'node:child_process';
 import {
@@ -40,6 +41,7 @@ const SIZES = QUICK
 const LAG_EVENTS_PER_SEC = 1_000;
 /** Lag samples of the first second are warm-up (JIT, caches), not steady state. */
 const LAG_WARM_UP_MS = 1_000;
+const MONGO_EVENTS = Number(process.env.BENCH_MONGO_EVENTS ?? 0) || undefined;
 const ROOT = resolve(__dirname, '../..');
 const CACHE_DIR = join(ROOT, 'bench/.cache');
 const RESULTS_FILE = join(ROOT, 'bench/results/projections.json');
@@ -173,8 +175,16 @@ const childRebuild = async (eventsFile: string, target: string): Promise<ChildRe
   const uri = process.env.MONGODB_URI ?? '';
   const store =
     target === 'mongo' ? await loadMongoReadStore(uri, mongoDb) : new SqliteReadStore(target);
-  const head = await events.headPosition();
-  const count = await events.countAfter('', Number.MAX_SAFE_INTEGER);
+  const limit = target === 'mongo' ? MONGO_EVENTS : undefined;
+  let head = await events.headPosition();
+  let count = await events.countAfter('', Number.MAX_SAFE_INTEGER);
+  if (limit !== undefined && limit < count) {
+    count = 0;
+    for await (const event of events.readAll()) {
+      head = event.position;
+      if ((count += 1) === limit) break;
+    }
+  }
   const failures: unknown[] = [];
   const runner = new ProjectionRunner(events, store, PROJECTIONS, {
     onError: (error) => failures.push(error),
@@ -329,7 +339,9 @@ const main = async () => {
     let mongoNote = 'MONGODB_URI not set';
     if (process.env.MONGODB_URI) {
       mongo = await inChild(['rebuild', eventsFile, 'mongo']);
-      mongoNote = `createMongoReadStore(MONGODB_URI, leadledger_bench_<pid>), dropped afterwards`;
+      mongoNote =
+        `createMongoReadStore(MONGODB_URI, leadledger_bench_<pid>), dropped afterwards; ` +
+        `${mongo.events} events${MONGO_EVENTS ? ' (BENCH_MONGO_EVENTS: the start of the log)' : ''}`;
     }
     const lag = await measureLag(eventsFile, readFile);
 
@@ -432,7 +444,9 @@ const main = async () => {
         readStoreBytes: rebuild.readStoreBytes,
         mongo: mongoNote,
         mongoPeakRssMb: mongo ? roundTo1(mongo.peakRssMb) : null,
-        runnerOptions: 'defaults (batchSize 1000, batchDeadlineMs 20)',
+        mongoEvents: mongo ? mongo.events : null,
+        mongoMs: mongo ? round(mongo.ms) : null,
+        runnerOptions: 'ProjectionRunner defaults',
         logGeneratedInMs: log.generatedInMs,
         cache: log.file.slice(ROOT.length + 1),
         tempDir: dir,

@@ -290,6 +290,8 @@ export class ProjectionRunner {
       batch.push(first.value);
       const deadline = Date.now() + this.batchDeadlineMs;
       while (batch.length < this.batchSize) {
+        // Under a steady stream the next event always beats a fresh timer: check the clock too.
+        if (Date.now() >= deadline) break;
         pending = iterator.next();
         const next = await beforeDeadline(pending, deadline - Date.now());
         if (next === 'timeout') break;
