@@ -16,11 +16,13 @@ import {
   type LeadDoc,
   type SlaStatus,
   type TouchDoc,
-  type TouchRef,
 } from './projection';
 
 /** A lead as the API serves it. PII is as stored: masking is the API's job. */
-export interface LeadView {
+export interface LeadView extends Omit<
+  LeadDoc,
+  '_id' | 'leadId' | 'lifecycleStage' | 'stageDates' | 'openDeals' | 'wonDeals' | 'lostDeals'
+> {
   id: string;
   /**
    * Where the lead stands: WON once any of its deals is won, LOST when it is an opportunity
@@ -29,29 +31,10 @@ export interface LeadView {
   stage: Stage;
   /** The lead's own stage, deal outcomes aside. */
   lifecycleStage: Stage;
-  ownerRepId: string | null;
-  team: string | null;
-  segment: string;
-  channel: string;
-  campaignId: string | null;
-  email: string | null;
-  name: string | null;
-  company: string | null;
-  forgotten: boolean;
-  scores: { fit: number; engagement: number; modelVersion: string | null } | null;
   /** When the lead most recently entered each stage it reached. */
   stageDates: Partial<Record<Stage, string>>;
-  firstTouch: TouchRef | null;
-  lastTouch: TouchRef | null;
-  touchCount: number;
-  /** Oldest first. */
-  handoffs: HandoffRecord[];
   currentHandoff: HandoffRecord | null;
-  slaStatus: SlaStatus;
-  dealIds: string[];
   deals: { open: number; won: number; lost: number };
-  capturedAt: string;
-  updatedAt: string;
 }
 
 export const stageOf = (lead: LeadDoc): Stage => {
