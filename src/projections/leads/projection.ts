@@ -1,3 +1,4 @@
+import { LEAD_EVENTS } from '../../domain/lead/events';
 import type { DealOpened, DealReopened, DealWon } from '../../domain/deal/events';
 import type {
   ContactAttemptLogged,
@@ -116,23 +117,8 @@ export type TouchDoc = {
 /** Ids are `Id`s (no `|`), so the pair is unambiguous. */
 export const touchDocId = (leadId: string, touchId: string): string => `${leadId}|${touchId}`;
 
-const LEAD_EVENTS = [
-  'LeadCaptured',
-  'TouchRecorded',
-  'LeadScored',
-  'LeadMarketingQualified',
-  'LeadHandedOff',
-  'HandoffAccepted',
-  'HandoffRejected',
-  'LeadRecycled',
-  'ContactAttemptLogged',
-  'LeadSalesQualified',
-  'LeadDisqualified',
-  'LeadReassigned',
-  'SlaBreached',
-  'LeadConverted',
-  'LeadForgotten',
-];
+/** Every event of a lead's stream, as the domain defines them. */
+const LEAD_EVENT_TYPES = Object.keys(LEAD_EVENTS);
 const DEAL_EVENTS = ['DealOpened', 'DealWon', 'DealLost', 'DealReopened'];
 
 const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
@@ -502,7 +488,7 @@ export const leadsProjection: Projection = {
     { name: LEAD_TOUCHES, indexes: [{ fields: ['leadId', 'occurredAt', 'touchId'] }] },
     { name: LEAD_DEALS, indexes: [] },
   ],
-  handles: new Set([...LEAD_EVENTS, ...DEAL_EVENTS]),
+  handles: new Set([...LEAD_EVENT_TYPES, ...DEAL_EVENTS]),
   needs(e) {
     if (e.type === 'DealReopened') {
       return [{ collection: LEAD_DEALS, id: (e.data as DealReopened).dealId }];
