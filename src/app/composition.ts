@@ -31,6 +31,8 @@ export interface App {
   runner: ProjectionRunner;
   slaMonitor: SlaMonitor;
   start(): Promise<void>;
+  /** Stores reachable and every projection within `maxLagSeconds` of the log. */
+  ready(maxLagSeconds: number): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,25 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
       if (!runProjections) return;
       await runner.start();
       slaMonitor.start(config.SLA_MONITOR_INTERVAL_MS);
+    },
+    async ready(maxLagSeconds) {
+      const reach = (probe: Promise<unknown>) =>
+        probe.then(
+          () => 'ok',
+          (error: unknown) =>
+            `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      const [eventStore, readStoreCheck] = await Promise.all([
+        reach(events.headPosition()),
+        reach(readStore.readMeta('ready-probe')),
+      ]);
+      const lagging = runProjections
+        ? (await runner.status()).filter((s) => s.lagSeconds > maxLagSeconds).map((s) => s.name)
+        : [];
+      return {
+        ok: eventStore === 'ok' && readStoreCheck === 'ok' && lagging.length === 0,
+        checks: { eventStore, readStore: readStoreCheck, laggingProjections: lagging },
+      };
     },
     async close() {
       await slaMonitor.stop();

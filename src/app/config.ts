@@ -10,6 +10,10 @@ const optionalUrl = (schemes: string[]) =>
     })
     .optional();
 
+const flag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
 const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -23,6 +27,17 @@ const Env = z.object({
     .default('leadledger'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SLA_MONITOR_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** Introspection is on outside production; in production only when this says so. */
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(20_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Longest wait of a query's `consistentWith` before STALE. */
+  CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** /readyz fails while a projection lags more than this. */
+  READY_MAX_LAG_SECONDS: z.coerce.number().min(0).default(60),
 });
 
 export type Config = z.infer<typeof Env>;

@@ -1,6 +1,8 @@
+import { dealsProjection } from './deals/projection';
 import { funnelProjection } from './funnel/projection';
 import { leadsProjection } from './leads/projection';
 import type { Projection } from './projection';
+import { repsProjection } from './reps/projection';
 import { slaDeadlinesProjection } from './sla-deadlines/projection';
 import { slaProjection } from './sla/projection';
 
@@ -10,4 +12,6 @@ export const PROJECTIONS: readonly Projection[] = [
   funnelProjection,
   slaProjection,
   slaDeadlinesProjection,
+  dealsProjection,
+  repsProjection,
 ];

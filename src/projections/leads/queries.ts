@@ -1,7 +1,8 @@
 import type { Stage } from '../../domain/shared/values';
-import type { Condition, Doc, Filter } from '../../readstore/port';
+import type { Condition, Doc, Filter, Scalar } from '../../readstore/port';
 import {
   emptyConnection,
+  findAll,
   findConnection,
   type Connection,
   type Ordering,
@@ -94,6 +95,10 @@ export interface TimeRange {
   from?: string | null;
   /** Exclusive. */
   to?: string | null;
+  /** Exclusive lower bound. */
+  after?: string | null;
+  /** Inclusive upper bound. */
+  until?: string | null;
 }
 
 export interface LeadFilter {
@@ -106,6 +111,10 @@ export interface LeadFilter {
   slaStatus?: SlaStatus[] | null;
   capturedAt?: TimeRange | null;
   updatedAt?: TimeRange | null;
+  /** Every one of these holds too. */
+  and?: LeadFilter[] | null;
+  /** At least one of these holds too (an empty list matches nothing). */
+  or?: LeadFilter[] | null;
 }
 
 export type LeadOrderField = 'CAPTURED_AT' | 'UPDATED_AT';
@@ -143,9 +152,14 @@ const stageFilter = (stages: readonly Stage[]): Filter => {
 };
 
 const range = (r: TimeRange | null | undefined): Condition | undefined => {
-  if (!r || (!r.from && !r.to)) return undefined;
+  if (!r) return undefined;
   const iso = (t: string) => new Date(t).toISOString();
-  return { ...(r.from ? { gte: iso(r.from) } : {}), ...(r.to ? { lt: iso(r.to) } : {}) };
+  const bounds: Record<string, string> = {};
+  if (r.from) bounds.gte = iso(r.from);
+  if (r.after) bounds.gt = iso(r.after);
+  if (r.to) bounds.lt = iso(r.to);
+  if (r.until) bounds.lte = iso(r.until);
+  return Object.keys(bounds).length ? bounds : undefined;
 };
 
 /** The store filter for a lead list filter; null when an empty list makes it match nothing. */
@@ -168,6 +182,16 @@ export const leadStoreFilter = (filter: LeadFilter = {}): Filter | null => {
   const updated = range(filter.updatedAt);
   if (updated) where.updatedAt = updated;
   if (filter.stage) and.push(stageFilter(filter.stage));
+  for (const sub of filter.and ?? []) {
+    const f = leadStoreFilter(sub);
+    if (!f) return null;
+    and.push(f);
+  }
+  if (filter.or) {
+    const or = filter.or.map(leadStoreFilter).filter((f): f is Filter => f !== null);
+    if (or.length === 0) return null;
+    and.push({ or });
+  }
   return { where, ...(and.length ? { and } : {}) };
 };
 
@@ -206,7 +230,7 @@ const toTouch = (doc: Doc): TouchView => {
   return touch;
 };
 
-const TOUCH_ORDER: Ordering = {
+export const TOUCH_ORDER: Ordering = {
   name: 'touches',
   keys: [
     { field: 'occurredAt', direction: 'asc' },
@@ -228,3 +252,33 @@ export const listTouches = (
     page,
     toTouch,
   );
+
+/** Sort values of a touch in `TOUCH_ORDER`, then its unique id, for `pageOf`. */
+export const touchKey = (t: TouchView): Scalar[] => [
+  t.occurredAt,
+  t.touchId,
+  `${t.leadId}|${t.touchId}`,
+];
+
+/** Every touch of each lead, oldest first, in the order of `leadIds` (one read for all). */
+export const listTouchesOf = async (
+  access: ReadModelAccess,
+  leadIds: readonly string[],
+): Promise<TouchView[][]> => {
+  const byLead = new Map<string, TouchView[]>(leadIds.map((id) => [id, []]));
+  const docs = await findAll(access.store, access.collection(LEAD_TOUCHES), {
+    where: { leadId: { in: [...new Set(leadIds)] } },
+  });
+  for (const doc of docs) byLead.get(doc.leadId as string)?.push(toTouch(doc));
+  const order = (a: TouchView, b: TouchView) =>
+    a.occurredAt < b.occurredAt
+      ? -1
+      : a.occurredAt > b.occurredAt
+        ? 1
+        : a.touchId < b.touchId
+          ? -1
+          : a.touchId > b.touchId
+            ? 1
+            : 0;
+  return leadIds.map((id) => byLead.get(id)!.sort(order));
+};

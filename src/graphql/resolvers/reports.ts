@@ -1,0 +1,135 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { FunnelDimension } from '../../projections/funnel/projection';
+import { funnelReport } from '../../projections/funnel/queries';
+import { listSlaBreaches, slaCompliance } from '../../projections/sla/queries';
+import { READERS } from '../auth';
+import { ensureConsistent } from '../consistency';
+import type { GraphQLContext } from '../context';
+import { userInputError } from '../errors';
+import { FunnelDimensionEnum, FunnelModeEnum, SlaGroupByEnum } from '../enums';
+import { DateTimeScalar } from '../scalars';
+import { Lead } from '../types/lead';
+import {
+  FunnelFilter,
+  FunnelReport,
+  SlaBreach,
+  SlaBreachConnection,
+  SlaBreachFilter,
+  SlaComplianceFilter,
+  SlaComplianceRow,
+} from '../types/reports';
+import { checkPageSize } from './leads';
+
+const DIMENSIONS: Record<keyof typeof FunnelDimensionEnum, FunnelDimension> = {
+  SEGMENT: 'segment',
+  CHANNEL: 'channel',
+  CAMPAIGN: 'campaignId',
+  TEAM: 'team',
+};
+
+/** Longest period a report covers in one query. */
+const MAX_PERIOD_DAYS = 3660;
+
+export const checkPeriod = (from: string, to: string): void => {
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+  if (days <= 0)
+    throw userInputError('to must be after from', [{ path: 'to', message: 'must be after from' }]);
+  if (days > MAX_PERIOD_DAYS) {
+    throw userInputError(`the period may span at most ${MAX_PERIOD_DAYS} days`, [
+      { path: 'to', message: `at most ${MAX_PERIOD_DAYS} days after from` },
+    ]);
+  }
+};
+
+const asList = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .filter(([, n]) => n !== 0)
+    .map(([key, count]) => ({ key, count }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+
+@Authorized(...READERS)
+@Resolver()
+export class ReportResolver {
+  @Query(() => FunnelReport, {
+    description: 'Stage counts, conversions and times over [from, to), in whole UTC days.',
+  })
+  async funnel(
+    @Arg('from', () => DateTimeScalar) from: string,
+    @Arg('to', () => DateTimeScalar) to: string,
+    @Arg('mode', () => FunnelModeEnum, { nullable: true, defaultValue: 'FLOW' })
+    mode: 'FLOW' | 'COHORT',
+    @Arg('groupBy', () => [FunnelDimensionEnum], { nullable: true })
+    groupBy: Array<keyof typeof FunnelDimensionEnum> | null,
+    @Arg('filter', () => FunnelFilter, { nullable: true }) filter: FunnelFilter | null,
+    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    checkPeriod(from, to);
+    await ensureConsistent(ctx, consistentWith);
+    return funnelReport(ctx.services.access, {
+      from,
+      to,
+      mode,
+      groupBy: groupBy?.map((d) => DIMENSIONS[d]),
+      filter: filter ? { ...filter } : null,
+    });
+  }
+
+  @Query(() => [SlaComplianceRow], {
+    description: 'SLA compliance per rep or team over [from, to).',
+  })
+  async slaCompliance(
+    @Arg('from', () => DateTimeScalar) from: string,
+    @Arg('to', () => DateTimeScalar) to: string,
+    @Arg('groupBy', () => SlaGroupByEnum, { nullable: true, defaultValue: 'REP' })
+    groupBy: 'REP' | 'TEAM',
+    @Arg('filter', () => SlaComplianceFilter, { nullable: true })
+    filter: SlaComplianceFilter | null,
+    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    checkPeriod(from, to);
+    await ensureConsistent(ctx, consistentWith);
+    const rows = await slaCompliance(ctx.services.access, {
+      from,
+      to,
+      groupBy,
+      filter: filter ? { ...filter } : null,
+    });
+    return rows.map((row) => ({
+      ...row,
+      rejectedByReason: asList(row.rejectedByReason),
+      breachesByKind: asList(row.breachesByKind),
+    }));
+  }
+
+  @Query(() => SlaBreachConnection, { description: 'Missed deadlines, newest first.' })
+  async slaBreaches(
+    @Arg('filter', () => SlaBreachFilter, { nullable: true }) filter: SlaBreachFilter | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('last', () => Int, { nullable: true }) last: number | null,
+    @Arg('before', () => String, { nullable: true }) before: string | null,
+    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    checkPageSize(first, last);
+    await ensureConsistent(ctx, consistentWith);
+    return listSlaBreaches(ctx.services.access, {
+      filter: filter ? { ...filter } : null,
+      first,
+      after,
+      last,
+      before,
+    });
+  }
+}
+
+@Authorized(...READERS)
+@Resolver(() => SlaBreach)
+export class SlaBreachResolver {
+  @FieldResolver(() => Lead, { nullable: true })
+  lead(@Root() breach: SlaBreach, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.lead.load(breach.leadId);
+  }
+}

@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig } from './app/config';
+import { jsonLog, serve } from './server/serve';
+
+/** `npm start`: the API on the configured stores (embedded SQLite by default). */
+const main = async () => {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`lead-ledger: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const running = await serve(config);
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    jsonLog('info', `${signal}: shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        jsonLog('error', 'shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+};
+
+main().catch((error: unknown) => {
+  jsonLog('error', 'failed to start', {
+    error: error instanceof Error ? error.message : String(error),
+  });
+  process.exit(1);
+});

@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { execute, GraphQLError, parse, subscribe, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Authenticator } from '../graphql/auth';
+import { createContext, type GraphQLContext, type Services } from '../graphql/context';
+import { createErrorFormatter, ErrorCode } from '../graphql/errors';
+import { checkLimits, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
+import { graphiqlAsset, graphiqlPage } from './graphiql';
+import type { Metrics } from './metrics';
+
+export interface HttpServerOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  limits: QueryLimits;
+  introspection: boolean;
+  /** Serve GraphiQL at GET /graphql (browsers) and its assets: development only. */
+  landingPage: boolean;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  /** Readiness: stores reachable, projections caught up within a bound. */
+  ready: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  log: (
+    level: 'info' | 'warn' | 'error',
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
+}
+
+export interface HttpServer {
+  server: Server;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+};
+
+const errorBody = (code: string, message: string) => ({
+  errors: [{ message, extensions: { code } }],
+});
+
+/** Reads the body, refusing more than `limit` bytes (413) without buffering the excess. */
+const readBody = (req: IncomingMessage, limit: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      reject(new HttpError(413, 'BAD_REQUEST', `the request body exceeds ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpError(413, 'BAD_REQUEST', `the request body exceeds ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+const headerMap = (req: IncomingMessage): HeaderMap => {
+  const map = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) map.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return map;
+};
+
+const writeGraphQLResponse = async (
+  res: ServerResponse,
+  response: HTTPGraphQLResponse,
+  extra: Record<string, string>,
+) => {
+  const headers: Record<string, string> = { ...extra };
+  for (const [key, value] of response.headers) headers[key] = value;
+  res.writeHead(response.status ?? 200, headers);
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+};
+
+const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HttpError(503, ErrorCode.TIMEOUT, `the request took longer than ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * The API over Node's HTTP server: POST/GET /graphql through Apollo, graphql-ws subscriptions
+ * on the same path, /healthz, /readyz, /metrics, and GraphiQL in development.
+ */
+export const createHttpServer = async (options: HttpServerOptions): Promise<HttpServer> => {
+  const { schema, services, authenticator, metrics, limits, log } = options;
+  const formatError = createErrorFormatter({
+    log: (error) =>
+      log('error', 'internal error', {
+        error: error instanceof Error ? error.stack : String(error),
+      }),
+  });
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    // Parsing is bounded too: a body of a million tokens is refused before validation.
+    parseOptions: { maxTokens: 20_000 },
+    plugins: [ApolloServerPluginLandingPageDisabled(), queryLimitsPlugin(limits), metrics.plugin()],
+  });
+  await apollo.start();
+
+  const graphql = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    url: URL,
+  ) => {
+    const body = req.method === 'POST' ? await readBody(req, options.bodyLimitBytes) : '';
+    let parsedBody: unknown = body;
+    if (req.method === 'POST' && /json/i.test(req.headers['content-type'] ?? '')) {
+      try {
+        parsedBody = JSON.parse(body);
+      } catch {
+        throw new HttpError(400, 'BAD_REQUEST', 'the request body is not valid JSON');
+      }
+    }
+    const response = await withTimeout(
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: req.method ?? 'GET',
+          headers: headerMap(req),
+          search: url.search,
+          body: parsedBody,
+        },
+        context: async () =>
+          createContext(
+            services,
+            await authenticator.authenticate(req.headers.authorization),
+            requestId,
+          ),
+      }),
+      options.requestTimeoutMs,
+    );
+    await writeGraphQLResponse(res, response, { 'x-request-id': requestId });
+    return response.status ?? 200;
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<[string, number]> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    const path = url.pathname;
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return ['healthz', 200];
+    }
+    if (path === '/readyz') {
+      const { ok, checks } = await options.ready().catch((error: unknown) => ({
+        ok: false,
+        checks: { error: error instanceof Error ? error.message : String(error) },
+      }));
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
+      return ['readyz', ok ? 200 : 503];
+    }
+    if (path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return ['metrics', 200];
+    }
+    if (options.landingPage && req.method === 'GET') {
+      const asset = graphiqlAsset(path);
+      if (asset) {
+        res.writeHead(200, {
+          'content-type': asset.type,
+          'cache-control': 'public, max-age=86400',
+        });
+        res.end(asset.body);
+        return ['graphiql', 200];
+      }
+      const wantsHtml = (req.headers.accept ?? '').includes('text/html');
+      if ((path === '/' || path === '/graphql') && wantsHtml && !url.searchParams.has('query')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(graphiqlPage());
+        return ['graphiql', 200];
+      }
+    }
+    if (path === '/graphql') {
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        sendJson(res, 405, errorBody('BAD_REQUEST', 'use GET or POST'), { allow: 'GET, POST' });
+        return ['graphql', 405];
+      }
+      return ['graphql', await graphql(req, res, requestId, url)];
+    }
+    sendJson(res, 404, {
+      error: 'not found',
+      endpoints: ['/graphql', '/healthz', '/readyz', '/metrics'],
+    });
+    return ['other', 404];
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res)
+      .then(([name, status]) => metrics.httpRequests.inc({ route: name, status }))
+      .catch((error: unknown) => {
+        const known = error instanceof HttpError;
+        if (!known)
+          log('error', 'request failed', {
+            error: error instanceof Error ? error.stack : String(error),
+          });
+        const status = known ? error.status : 500;
+        if (!res.headersSent) {
+          sendJson(
+            res,
+            status,
+            errorBody(
+              known ? error.code : ErrorCode.INTERNAL,
+              known ? error.message : 'Internal error',
+            ),
+            {
+              connection: 'close',
+            },
+          );
+        } else res.end();
+        metrics.httpRequests.inc({ route: 'graphql', status });
+      });
+  });
+  // Slow clients cannot hold a connection open forever sending headers or a body.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = options.requestTimeoutMs;
+
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.bodyLimitBytes });
+  const wsDisposable = useServer<Record<string, unknown>, { actor?: GraphQLContext['actor'] }>(
+    {
+      schema,
+      execute,
+      subscribe,
+      onConnect: async (ctx) => {
+        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        try {
+          ctx.extra.actor = await authenticator.authenticate(
+            typeof auth === 'string' ? auth : undefined,
+          );
+        } catch {
+          return false; // the client sees close code 4403 Forbidden
+        }
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: 20_000 });
+        } catch (error) {
+          return [
+            error instanceof GraphQLError ? error : new GraphQLError('the query does not parse'),
+          ];
+        }
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        try {
+          checkLimits(
+            schema,
+            document,
+            payload.operationName,
+            payload.variables ?? undefined,
+            limits,
+          );
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        metrics.subscriptions.inc();
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: createContext(services, ctx.extra.actor ?? null, randomUUID()),
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+          : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      onComplete: () => {
+        metrics.subscriptions.dec();
+      },
+    },
+    wss,
+  );
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    async close() {
+      await wsDisposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+};
