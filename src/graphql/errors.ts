@@ -106,7 +106,7 @@ export const createErrorFormatter =
       locations: formatted.locations,
       path: formatted.path,
     };
-    if (known) return { ...base, message: known.message, extensions: known.extensions };
+    if (known) return { ...base, message: known.message, extensions: { ...known.extensions } };
 
     let code = formatted.extensions?.code;
     if (code === 'UNAUTHORIZED') code = ErrorCode.FORBIDDEN; // type-graphql's AuthorizationError
@@ -116,6 +116,7 @@ export const createErrorFormatter =
     }
     const extensions: Record<string, unknown> = { ...formatted.extensions, code };
     delete extensions.stacktrace;
+    delete extensions.http; // transport detail, already applied to the HTTP status
     if (code === ErrorCode.BAD_USER_INPUT && !extensions.fields) {
       extensions.fields = coercionFields(formatted.message);
     }

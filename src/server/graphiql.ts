@@ -1,18 +1,28 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * GraphiQL served from npm packages (no CDN): the development landing page works offline.
  * Not mounted in production.
  */
-const ASSETS: Record<string, { module: string; type: string }> = {
-  '/graphiql/react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  '/graphiql/react-dom.js': {
-    module: 'react-dom/umd/react-dom.production.min.js',
+const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
+  '/graphiql/react.js': {
+    pkg: 'react',
+    file: 'umd/react.production.min.js',
     type: 'text/javascript',
   },
-  '/graphiql/graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  '/graphiql/graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+  '/graphiql/react-dom.js': {
+    pkg: 'react-dom',
+    file: 'umd/react-dom.production.min.js',
+    type: 'text/javascript',
+  },
+  '/graphiql/graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  '/graphiql/graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
+
+// Package folders, not module ids: the UMD files are outside some packages' export maps.
+const fileOf = (pkg: string, file: string) =>
+  join(dirname(require.resolve(`${pkg}/package.json`)), file);
 
 const cache = new Map<string, Buffer>();
 
@@ -22,7 +32,7 @@ export const graphiqlAsset = (path: string): { body: Buffer; type: string } | un
   if (!asset) return undefined;
   let body = cache.get(path);
   if (!body) {
-    body = readFileSync(require.resolve(asset.module));
+    body = readFileSync(fileOf(asset.pkg, asset.file));
     cache.set(path, body);
   }
   return { body, type: `${asset.type}; charset=utf-8` };

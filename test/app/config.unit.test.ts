@@ -8,7 +8,22 @@ describe('loadConfig', () => {
       DATA_DIR: './data',
       MONGODB_DB: 'leadledger',
       SLA_MONITOR_INTERVAL_MS: 5000,
+      MAX_QUERY_DEPTH: 12,
+      MAX_QUERY_ALIASES: 30,
+      MAX_QUERY_COMPLEXITY: 20_000,
+      BODY_LIMIT_BYTES: 1_048_576,
+      REQUEST_TIMEOUT_MS: 30_000,
+      CONSISTENCY_WAIT_MS: 2000,
+      READY_MAX_LAG_SECONDS: 60,
     });
+  });
+
+  it('reads GRAPHQL_INTROSPECTION as a flag', () => {
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'true' }).GRAPHQL_INTROSPECTION).toBe(true);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: '0' }).GRAPHQL_INTROSPECTION).toBe(false);
+    expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'yes' })).toThrow(
+      'invalid GRAPHQL_INTROSPECTION: must be true or false',
+    );
   });
 
   it('treats empty variables as unset and coerces numbers', () => {
@@ -23,6 +38,8 @@ describe('loadConfig', () => {
     [{ EVENTSTORE_URL: 'http://localhost:2113' }, 'invalid EVENTSTORE_URL'],
     [{ MONGODB_URI: 'localhost:27017' }, 'invalid MONGODB_URI'],
     [{ MONGODB_DB: 'bad name!' }, 'invalid MONGODB_DB'],
+    [{ MAX_QUERY_DEPTH: '1' }, 'invalid MAX_QUERY_DEPTH'],
+    [{ CONSISTENCY_WAIT_MS: '-5' }, 'invalid CONSISTENCY_WAIT_MS'],
     [{ JWT_SECRET: 'short' }, 'invalid JWT_SECRET'],
     [{ NODE_ENV: 'production' }, 'invalid JWT_SECRET: required when NODE_ENV=production'],
   ])('refuses %j with one line naming the variable', (env, message) => {
