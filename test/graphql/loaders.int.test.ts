@@ -101,7 +101,10 @@ describe('GraphQL resolvers batch read-model reads per request', () => {
       contextValue: createContext(services, { id: 'ann', roles: ['ANALYST'] }, 'req-1'),
     });
     expect(result.errors).toBeUndefined();
-    return { data: result.data as unknown as { leads: { edges: Array<{ node: PageNode }> } }, calls };
+    return {
+      data: result.data as unknown as { leads: { edges: Array<{ node: PageNode }> } },
+      calls,
+    };
   };
 
   it('reads a 100-lead page with owners, touches and deals in a constant number of store calls', async () => {
