@@ -86,6 +86,18 @@ describe('HTTP endpoints in development', () => {
     }
   });
 
+  it('answers TIMEOUT (503) when a request outlives REQUEST_TIMEOUT_MS', async () => {
+    const slow = await startServer({ REQUEST_TIMEOUT_MS: '150', CONSISTENCY_WAIT_MS: '5000' });
+    try {
+      const token = await slow.token('ann', ['ANALYST']);
+      const res = await slow.gql('{ leads(consistentWith: "9999999999999999") { totalCount } }', {}, token);
+      expect(res.status).toBe(503);
+      expect(codeOf(res)).toBe('TIMEOUT');
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('masks an internal failure as INTERNAL with no driver text', async () => {
     const failing = await startServer({ SLA_MONITOR_INTERVAL_MS: '600000' });
     try {
