@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from './app/config';
 import { jsonLog, serve } from './server/serve';
 
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 /** `npm start`: the API on the configured stores (embedded SQLite by default). */
 const main = async () => {
   let config;
@@ -16,9 +18,17 @@ const main = async () => {
   const running = await serve(config);
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      jsonLog('warn', `${signal} again: exiting now`);
+      process.exit(1);
+    }
     closing = true;
     jsonLog('info', `${signal}: shutting down`);
+    // A stuck store must not keep the process alive forever.
+    setTimeout(() => {
+      jsonLog('error', `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -17,6 +17,8 @@ const flag = z
 const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Interface to listen on; unset: all, except in open dev mode (no JWT_SECRET): 127.0.0.1. */
+  HOST: z.string().trim().min(1).optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   EVENTSTORE_URL: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover']),
   MONGODB_URI: optionalUrl(['mongodb', 'mongodb+srv']),

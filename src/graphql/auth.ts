@@ -7,6 +7,9 @@ import type { GraphQLContext } from './context';
 /** The actor of an open (no JWT_SECRET) development server. */
 export const DEV_ACTOR: Actor = { id: 'dev-admin', roles: ['ADMIN'] };
 
+/** What a role that may not read personal data sees instead. */
+export const MASK = '***';
+
 /** Roles that may read personal data (API.md: MARKETING, SALES and ADMIN). */
 const PII_ROLES: ReadonlySet<Role> = new Set(['MARKETING', 'SALES', 'ADMIN']);
 export const mayReadPii = (actor: Actor | null): boolean =>
@@ -17,9 +20,15 @@ export const READERS: Role[] = [...ROLES];
 /** Event-store reads (history, verification, audit trail). */
 export const AUDITORS: Role[] = ['AUDITOR', 'ADMIN'];
 
+export interface Session {
+  actor: Actor;
+  /** When the token expires (ms since the epoch); null for the open development actor. */
+  expiresAt: number | null;
+}
+
 export interface Authenticator {
-  /** The actor of an `Authorization` header; null when there is none. Throws UNAUTHENTICATED. */
-  authenticate(header: string | undefined | null): Promise<Actor | null>;
+  /** The session of an `Authorization` header; null when there is none. Throws UNAUTHENTICATED. */
+  authenticate(header: string | undefined | null): Promise<Session | null>;
   /** True when no secret is configured: every request acts as `DEV_ACTOR`. */
   readonly open: boolean;
 }
@@ -38,7 +47,12 @@ const describe = (error: unknown): string => {
 
 /** HS256 bearer tokens with `sub` (the actor id) and `roles` (API.md's role names). */
 export const createAuthenticator = (secret: string | undefined): Authenticator => {
-  if (!secret) return { open: true, authenticate: () => Promise.resolve(DEV_ACTOR) };
+  if (!secret) {
+    return {
+      open: true,
+      authenticate: () => Promise.resolve({ actor: DEV_ACTOR, expiresAt: null }),
+    };
+  }
   const key = new TextEncoder().encode(secret);
   return {
     open: false,
@@ -48,7 +62,10 @@ export const createAuthenticator = (secret: string | undefined): Authenticator =
       if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(match[1]!, key, { algorithms: ['HS256'] }));
+        ({ payload } = await jwtVerify(match[1]!, key, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp'],
+        }));
       } catch (error) {
         throw unauthenticated(describe(error));
       }
@@ -62,7 +79,10 @@ export const createAuthenticator = (secret: string | undefined): Authenticator =
           `the token's "roles" claim must list roles among ${ROLES.join(', ')}`,
         );
       }
-      return { id: sub, roles: [...new Set(roles as Role[])] };
+      return {
+        actor: { id: sub, roles: [...new Set(roles as Role[])] },
+        expiresAt: payload.exp! * 1000,
+      };
     },
   };
 };

@@ -87,6 +87,16 @@ const coercionFields = (message: string): Array<{ path: string; message: string 
   return [{ path: at?.[1] ?? variable?.[1] ?? '(input)', message }];
 };
 
+/** The code a client sees for an error (what `formatError` answers), e.g. for metrics. */
+export const errorCodeOf = (error: unknown): string => {
+  const original = unwrapResolverError(error);
+  const known = fromKnown(original);
+  if (known) return known.extensions.code as string;
+  let code = error instanceof GraphQLError ? error.extensions.code : undefined;
+  if (code === 'UNAUTHORIZED') code = ErrorCode.FORBIDDEN; // type-graphql's AuthorizationError
+  return typeof code === 'string' && PUBLIC_CODES.has(code) ? code : ErrorCode.INTERNAL;
+};
+
 export interface ErrorFormatterOptions {
   /** Where errors that are masked as INTERNAL are reported (with their stack). */
   log: (error: unknown) => void;
@@ -108,11 +118,10 @@ export const createErrorFormatter =
     };
     if (known) return { ...base, message: known.message, extensions: { ...known.extensions } };
 
-    let code = formatted.extensions?.code;
-    if (code === 'UNAUTHORIZED') code = ErrorCode.FORBIDDEN; // type-graphql's AuthorizationError
-    if (!PUBLIC_CODES.has(code)) {
+    const code = errorCodeOf(error);
+    if (code === ErrorCode.INTERNAL) {
       log(original);
-      return { ...base, message: 'Internal error', extensions: { code: ErrorCode.INTERNAL } };
+      return { ...base, message: 'Internal error', extensions: { code } };
     }
     const extensions: Record<string, unknown> = { ...formatted.extensions, code };
     delete extensions.stacktrace;

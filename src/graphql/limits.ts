@@ -59,12 +59,12 @@ const measure = (
   return { depth, aliases };
 };
 
-/** Connections cost their page size times their children; `first`/`last` default to 20. */
-const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+/** Connections (fields taking `first`) cost their page size times their children, 20 by default. */
+const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((a) => a.name === 'first')) return undefined;
   const size: unknown = args.first ?? args.last;
-  if (size === undefined && !('after' in args) && !('before' in args)) return undefined;
-  const n = typeof size === 'number' && size > 0 ? size : DEFAULT_PAGE_SIZE;
-  return 1 + n * childComplexity;
+  const n = typeof size === 'number' && size >= 0 ? size : DEFAULT_PAGE_SIZE;
+  return 1 + Math.max(n, 1) * childComplexity;
 };
 
 const selectOperation = (document: DocumentNode, name: string | null | undefined) =>

@@ -89,7 +89,8 @@ export class LiveFeed {
     const data = event.data as { leadId?: string; leadIds?: string[]; dealId?: string };
     if (event.streamId.startsWith('lead-') && data.leadId) return [data.leadId];
     if (data.leadIds) return data.leadIds;
-    if (event.type === 'DealReopened' && data.dealId) {
+    // Deal events that do not name the deal's leads (reopened, stage or amount changed).
+    if (event.streamId.startsWith('deal-') && data.dealId) {
       const [deal] = await getDeals(this.access, [data.dealId]);
       return deal?.leadIds ?? [];
     }

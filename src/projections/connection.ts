@@ -165,17 +165,23 @@ export const findConnection = async <T>(
     cursor: encodeCursor(ordering, keysetOf(doc, ordering)),
     node: toNode(doc),
   }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: backward ? otherSide : more,
-      hasPreviousPage: backward ? more : otherSide,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    totalCount,
-  };
+  return assemble(edges, { backward, more, otherSide, totalCount });
 };
+
+/** A page from its edges: `more` lies beyond it in the reading direction, `otherSide` behind. */
+const assemble = <T>(
+  edges: Array<Edge<T>>,
+  page: { backward: boolean; more: boolean; otherSide: boolean; totalCount: number },
+): Connection<T> => ({
+  edges,
+  pageInfo: {
+    hasNextPage: page.backward ? page.otherSide : page.more,
+    hasPreviousPage: page.backward ? page.more : page.otherSide,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
+  },
+  totalCount: page.totalCount,
+});
 
 /** Reads every document matching `filter`, in chunks, for aggregations done in code. */
 export const findAll = async (
@@ -242,19 +248,16 @@ export const pageOf = <T>(
   const backward = last !== undefined || !!args.before;
   const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
   const page = backward ? window.slice(Math.max(0, window.length - size)) : window.slice(0, size);
-  const more = window.length > page.length;
   const edges = page.map(({ item, key }) => ({ cursor: encodeCursor(ordering, key), node: item }));
-  const otherSide = backward
-    ? !!beforeKey && window.length < keyed.length
-    : !!afterKey && window.length < keyed.length;
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: backward ? otherSide : more,
-      hasPreviousPage: backward ? more : otherSide,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
+  const from = backward ? beforeKey : afterKey;
+  return assemble(edges, {
+    backward,
+    more: size > 0 && window.length > size,
+    otherSide: !!from && window.length < keyed.length,
     totalCount: items.length,
-  };
+  });
 };
+
+/** Sorts items in `ordering` (then by the unique last value of `keyOf`), as pageOf expects. */
+export const sortIn = <T>(items: T[], ordering: Ordering, keyOf: (item: T) => Scalar[]): T[] =>
+  items.sort((a, b) => compareKeysets(ordering.keys, keyOf(a), keyOf(b)));

@@ -3,10 +3,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { execute, GraphQLError, parse, subscribe, validate, type GraphQLSchema } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
+  parse,
+  specifiedRules,
+  subscribe,
+  validate,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Authenticator } from '../graphql/auth';
+import type { Authenticator, Session } from '../graphql/auth';
 import { createContext, type GraphQLContext, type Services } from '../graphql/context';
 import { createErrorFormatter, ErrorCode } from '../graphql/errors';
 import { checkLimits, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
@@ -50,6 +61,8 @@ class HttpError extends Error {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Largest query, in tokens, parsed at all. */
+const MAX_TOKENS = 20_000;
 
 const sendJson = (
   res: ServerResponse,
@@ -80,8 +93,10 @@ const readBody = (req: IncomingMessage, limit: number): Promise<string> =>
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Drain the rest instead of resetting the socket, so the 413 reaches the client.
+        req.removeAllListeners('data');
+        req.resume();
         reject(new HttpError(413, 'BAD_REQUEST', `the request body exceeds ${limit} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -114,6 +129,17 @@ const writeGraphQLResponse = async (
   res.end();
 };
 
+/** The codes Apollo gives these errors over HTTP, for the same errors over WebSocket. */
+const coded = (message: string, code: string) =>
+  new GraphQLError(message, { extensions: { code } });
+
+/** Metrics label of a URL: a fixed set, whatever the client sends. */
+const routeOf = (url: string | undefined): string => {
+  const path = new URL(url ?? '/', 'http://localhost').pathname;
+  if (['/graphql', '/healthz', '/readyz', '/metrics'].includes(path)) return path.slice(1);
+  return path.startsWith('/graphiql/') ? 'graphiql' : 'other';
+};
+
 const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -143,7 +169,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
     includeStacktraceInErrorResponses: false,
     formatError,
     // Parsing is bounded too: a body of a million tokens is refused before validation.
-    parseOptions: { maxTokens: 20_000 },
+    parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [ApolloServerPluginLandingPageDisabled(), queryLimitsPlugin(limits), metrics.plugin()],
   });
   await apollo.start();
@@ -171,12 +197,10 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
           search: url.search,
           body: parsedBody,
         },
-        context: async () =>
-          createContext(
-            services,
-            await authenticator.authenticate(req.headers.authorization),
-            requestId,
-          ),
+        context: async () => {
+          const session = await authenticator.authenticate(req.headers.authorization);
+          return createContext(services, session?.actor ?? null, requestId);
+        },
       }),
       options.requestTimeoutMs,
     );
@@ -261,7 +285,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
             },
           );
         } else res.end();
-        metrics.httpRequests.inc({ route: 'graphql', status });
+        metrics.httpRequests.inc({ route: routeOf(req.url), status });
       });
   });
   // Slow clients cannot hold a connection open forever sending headers or a body.
@@ -269,33 +293,53 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
   server.requestTimeout = options.requestTimeoutMs;
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.bodyLimitBytes });
-  const wsDisposable = useServer<Record<string, unknown>, { actor?: GraphQLContext['actor'] }>(
+  const validationRules = options.introspection
+    ? specifiedRules
+    : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const wsDisposable = useServer<Record<string, unknown>, { session?: Session | null }>(
     {
       schema,
       execute,
       subscribe,
       onConnect: async (ctx) => {
         const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        let session: Session | null;
         try {
-          ctx.extra.actor = await authenticator.authenticate(
-            typeof auth === 'string' ? auth : undefined,
-          );
+          session = await authenticator.authenticate(typeof auth === 'string' ? auth : undefined);
         } catch {
           return false; // the client sees close code 4403 Forbidden
+        }
+        ctx.extra.session = session;
+        // A socket does not outlive its token.
+        if (session?.expiresAt) {
+          const socket = ctx.extra.socket;
+          const timer = setTimeout(
+            () => socket.close(4403, 'token expired'),
+            Math.max(0, session.expiresAt - Date.now()),
+          );
+          socket.once('close', () => clearTimeout(timer));
         }
         return true;
       },
       onSubscribe: (ctx, _id, payload) => {
         let document;
         try {
-          document = parse(payload.query, { maxTokens: 20_000 });
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
         } catch (error) {
+          const message = error instanceof Error ? error.message : 'the query does not parse';
+          return [coded(message, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const errors = validate(schema, document, validationRules);
+        if (errors.length) return errors.map((e) => coded(e.message, 'GRAPHQL_VALIDATION_FAILED'));
+        // Queries and mutations go over HTTP, with its timeout, limits and metrics.
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [
-            error instanceof GraphQLError ? error : new GraphQLError('the query does not parse'),
+            new GraphQLError('only subscriptions are served over WebSocket; use POST /graphql', {
+              extensions: { code: 'BAD_REQUEST' },
+            }),
           ];
         }
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
         try {
           checkLimits(
             schema,
@@ -313,7 +357,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: createContext(services, ctx.extra.actor ?? null, randomUUID()),
+          contextValue: createContext(services, ctx.extra.session?.actor ?? null, randomUUID()),
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -336,13 +380,16 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
     async close() {
-      await wsDisposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await apollo.stop();
+      try {
+        await wsDisposable.dispose();
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      } finally {
+        await apollo.stop();
+      }
     },
   };
 };

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { errorCodeOf } from '../graphql/errors';
 import type { ProjectionStatus } from '../projections/runner';
 
 /** Prometheus metrics of one process, served as text at /metrics. */
@@ -62,10 +63,7 @@ export class Metrics {
         const started = process.hrtime.bigint();
         return Promise.resolve({
           didEncounterErrors({ errors }) {
-            for (const e of errors) {
-              const code = e.extensions.code;
-              graphqlErrors.inc({ code: typeof code === 'string' ? code : 'INTERNAL' });
-            }
+            for (const e of errors) graphqlErrors.inc({ code: errorCodeOf(e) });
             return Promise.resolve();
           },
           willSendResponse({ operation }) {

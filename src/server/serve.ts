@@ -81,8 +81,13 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
       ready: () => app.ready(config.READY_MAX_LAG_SECONDS),
       log,
     });
-    const port = await http.listen(config.PORT, options.host);
-    const url = `http://${options.host ?? 'localhost'}:${port}/graphql`;
+    // An open server acts as ADMIN for anyone who reaches it: keep it on this machine.
+    const host = options.host ?? config.HOST ?? (authenticator.open ? '127.0.0.1' : undefined);
+    const port = await http.listen(config.PORT, host).catch(async (error: unknown) => {
+      await http.close();
+      throw error;
+    });
+    const url = `http://${host ?? 'localhost'}:${port}/graphql`;
     log('info', 'Lead Ledger API listening', {
       url,
       events: config.EVENTSTORE_URL ? 'EventStoreDB' : 'SQLite',
@@ -95,9 +100,15 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
       port,
       url,
       async close() {
-        await http.close();
-        await feed.stop();
-        await app.close();
+        try {
+          await http.close();
+        } finally {
+          try {
+            await feed.stop();
+          } finally {
+            await app.close();
+          }
+        }
       },
     };
   } catch (error) {

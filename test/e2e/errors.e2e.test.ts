@@ -187,5 +187,28 @@ describe('errors over HTTP', () => {
     expect(codeOf(await server.gql(aliases, {}, analyst))).toBe('QUERY_TOO_COMPLEX');
     const costly = `{ leads(first: 500) { edges { node { touches(first: 500) { edges { node { touchId } } } } } } }`;
     expect(codeOf(await server.gql(costly, {}, analyst))).toBe('QUERY_TOO_COMPLEX');
+    // Leaving out a page size does not make a connection free: it costs the default 20.
+    const defaulted = `{ leads(first: 500) { edges { node { touches { edges { node { touchId channel } } } } } } }`;
+    expect(codeOf(await server.gql(defaulted, {}, analyst))).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('BAD_USER_INPUT for filters nested too deep or too large', async () => {
+    let nested = '{ segment: { eq: SMB } }';
+    for (let i = 0; i < 6; i++) nested = `{ and: [${nested}] }`;
+    const deep = await server.gql(`{ leads(filter: ${nested}) { totalCount } }`, {}, analyst);
+    expect(codeOf(deep)).toBe('BAD_USER_INPUT');
+    const ids = Array.from({ length: 1001 }, (_, i) => `"r${i}"`).join(',');
+    const large = await server.gql(
+      `{ leads(filter: { ownerRepId: { in: [${ids}] } }) { totalCount } }`,
+      {},
+      analyst,
+    );
+    expect(codeOf(large)).toBe('BAD_USER_INPUT');
+    const fine = await server.gql(
+      `{ leads(filter: { ownerRepId: { in: ["a", "b"] }, or: [{ segment: { eq: SMB } }] }) { totalCount } }`,
+      {},
+      analyst,
+    );
+    expect(fine.errors).toBeUndefined();
   });
 });

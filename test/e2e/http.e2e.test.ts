@@ -27,6 +27,12 @@ describe('HTTP endpoints in development', () => {
       /leadledger_graphql_operation_duration_seconds_count\{type="query",field="projectionStatus"\} 1/,
     );
     expect(metrics).toMatch(/leadledger_projection_lag_seconds\{projection="leads"\} \d/);
+    // Client errors are counted under their own code, not as INTERNAL.
+    const admin = await server.token('root', ['ADMIN']);
+    await server.gql('mutation { qualifyLead(input: { leadId: "ghost" }) { version } }', {}, admin);
+    const after = await (await fetch(`${base()}/metrics`)).text();
+    expect(after).toMatch(/leadledger_graphql_errors_total\{code="NOT_FOUND"\} 1/);
+    expect(after).not.toMatch(/leadledger_graphql_errors_total\{code="INTERNAL"\}/);
   });
 
   it('serves queries over GET, but not mutations', async () => {
@@ -64,6 +70,17 @@ describe('HTTP endpoints in development', () => {
       body: '{"query": ',
     });
     expect(bad.status).toBe(400);
+    // Without Content-Length (chunked) the limit holds too, and the 413 reaches the client.
+    const chunk = new TextEncoder().encode(`{"query": "${'y'.repeat(1000)}`);
+    const body = ReadableStream.from(Array.from({ length: 10 }, () => chunk));
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${analyst}` },
+      body,
+      duplex: 'half',
+    };
+    const chunked = await fetch(server.url, init as RequestInit);
+    expect(chunked.status).toBe(413);
     // The server still answers.
     expect(codeOf(await server.gql('{ projectionStatus { name } }', {}, analyst))).toBeUndefined();
   });
@@ -90,7 +107,11 @@ describe('HTTP endpoints in development', () => {
     const slow = await startServer({ REQUEST_TIMEOUT_MS: '150', CONSISTENCY_WAIT_MS: '5000' });
     try {
       const token = await slow.token('ann', ['ANALYST']);
-      const res = await slow.gql('{ leads(consistentWith: "9999999999999999") { totalCount } }', {}, token);
+      const res = await slow.gql(
+        '{ leads(consistentWith: "9999999999999999") { totalCount } }',
+        {},
+        token,
+      );
       expect(res.status).toBe(503);
       expect(codeOf(res)).toBe('TIMEOUT');
     } finally {
@@ -102,6 +123,7 @@ describe('HTTP endpoints in development', () => {
     const failing = await startServer({ SLA_MONITOR_INTERVAL_MS: '600000' });
     try {
       const token = await failing.token('ann', ['ANALYST']);
+      await failing.running.app.slaMonitor.stop();
       await failing.running.app.readStore.close(); // the read store is gone under the server
       const res = await failing.gql('{ leads(first: 1) { totalCount } }', {}, token);
       expect(res.errors).toEqual([
@@ -127,5 +149,18 @@ describe('HTTP endpoints in production', () => {
     const admin = await server.token('root', ['ADMIN']);
     const res = await server.gql('{ __schema { queryType { name } } }', {}, admin);
     expect(codeOf(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+    // Not over WebSocket either.
+    const client = server.ws(admin);
+    const refused = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        {
+          query:
+            'subscription { funnelChanged { position } } query Q { __schema { queryType { name } } }',
+          operationName: 'Q',
+        },
+        { next: resolve, error: resolve, complete: () => undefined },
+      );
+    });
+    expect(JSON.stringify(refused)).toMatch(/introspection/i);
   });
 });

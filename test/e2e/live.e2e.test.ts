@@ -1,4 +1,4 @@
-import type { Client, ExecutionResult } from 'graphql-ws';
+import type { Client, FormattedExecutionResult } from 'graphql-ws';
 import { startServer, type TestServer } from '../support/server';
 
 /** Subscriptions over graphql-ws, pushed after the projections applied the event. */
@@ -15,8 +15,14 @@ describe('subscriptions over WebSocket', () => {
   afterAll(() => server.stop());
 
   /** Collects pushes until `count` arrived (or fails after the timeout). */
-  const collect = (client: Client, query: string, count: number, timeoutMs = 10_000) => {
-    const received: ExecutionResult<Record<string, any>>[] = [];
+  const collect = (
+    client: Client,
+    query: string,
+    count: number,
+    timeoutMs = 10_000,
+    wanted: (push: FormattedExecutionResult<Record<string, any>, unknown>) => boolean = () => true,
+  ) => {
+    const received: FormattedExecutionResult<Record<string, any>, unknown>[] = [];
     let dispose = () => {};
     const done = new Promise<typeof received>((resolve, reject) => {
       const timer = setTimeout(
@@ -27,6 +33,7 @@ describe('subscriptions over WebSocket', () => {
         { query },
         {
           next: (value) => {
+            if (!wanted(value)) return;
             received.push(value);
             if (received.length === count) {
               clearTimeout(timer);
@@ -132,6 +139,99 @@ describe('subscriptions over WebSocket', () => {
     const [change] = await funnel.done;
     funnel.stop();
     expect(change!.data!.funnelChanged.eventType).toBe('LeadCaptured');
+  });
+
+  it('reads nested fields fresh on every push (no loader cache across pushes)', async () => {
+    await server.gql(
+      `mutation { captureLead(input: { leadId: "live-2", email: "t@example.com", segment: SMB, channel: CHAT }) { position } }`,
+      {},
+      mia,
+    );
+    const sub = collect(
+      server.ws(analyst),
+      `subscription { leadChanged(leadId: "live-2") { lead { touchCount touches { totalCount } } } }`,
+      3,
+    );
+    await settle();
+    for (let i = 0; i < 3; i++) {
+      await server.gql(
+        `mutation { recordTouch(input: { leadId: "live-2", channel: EMAIL }) { position } }`,
+        {},
+        mia,
+      );
+    }
+    const pushes = (await sub.done).map((p) => p.data!.leadChanged.lead);
+    sub.stop();
+    // Each push reads the read model at that moment: the touch list always agrees with the count.
+    for (const lead of pushes) expect(lead.touches.totalCount).toBe(lead.touchCount);
+    expect(pushes.at(-1)).toEqual({ touchCount: 3, touches: { totalCount: 3 } });
+  });
+
+  it('pushes leadChanged for deal changes that do not name the leads', async () => {
+    const rex = await server.token('rex', ['SALES']);
+    for (const [m, input, token] of [
+      ['captureLead', 'leadId: "live-3", email: "d@example.com", segment: SMB, channel: CHAT', mia],
+      ['qualifyLead', 'leadId: "live-3"', mia],
+      ['handOffLead', 'leadId: "live-3", repId: "rex"', mia],
+      ['acceptHandoff', 'leadId: "live-3"', rex],
+      ['qualifyForSales', 'leadId: "live-3"', rex],
+      [
+        'openDeal',
+        'dealId: "deal-3", leadIds: ["live-3"], account: "A", amount: 10, currency: "EUR", ownerRepId: "rex"',
+        rex,
+      ],
+    ] as const) {
+      const res = await server.gql(
+        `mutation { ${m}(input: { ${input} }) { position } }`,
+        {},
+        token,
+      );
+      expect(res.errors).toBeUndefined();
+    }
+    const sub = collect(
+      server.ws(analyst),
+      `subscription { leadChanged(leadId: "live-3") { eventType lead { deals { pipelineStage } } } }`,
+      1,
+      10_000,
+      (push) => push.data?.leadChanged.eventType === 'DealStageChanged',
+    );
+    await settle();
+    await server.gql(
+      `mutation { changeDealStage(input: { dealId: "deal-3", stage: "PROPOSAL" }) { position } }`,
+      {},
+      rex,
+    );
+    const [push] = await sub.done;
+    sub.stop();
+    expect(push!.data!.leadChanged).toEqual({
+      eventType: 'DealStageChanged',
+      lead: { deals: [{ pipelineStage: 'PROPOSAL' }] },
+    });
+  });
+
+  it('serves only subscriptions over WebSocket', async () => {
+    const sub = collect(server.ws(analyst), `{ projectionStatus { name } }`, 1, 3000);
+    await expect(sub.done).rejects.toThrow(/only subscriptions/);
+  });
+
+  it('closes the socket of a token that is invalid, or once it expires', async () => {
+    const closed = (client: ReturnType<TestServer['ws']>) =>
+      new Promise<number>((resolve) =>
+        client.on('closed', (event) => resolve((event as { code: number }).code)),
+      );
+    const forged = server.ws('not-a-token');
+    const forgedClose = closed(forged);
+    collect(forged, `subscription { funnelChanged { position } }`, 1, 3000).done.catch(
+      () => undefined,
+    );
+    expect(await forgedClose).toBe(4403);
+
+    const shortLived = server.ws(await server.token('ann', ['ANALYST'], { expiresIn: '2s' }));
+    const expiryClose = closed(shortLived);
+    collect(shortLived, `subscription { funnelChanged { position } }`, 1, 5000).done.catch(
+      () => undefined,
+    );
+    expect(await expiryClose).toBe(4403);
   });
 
   it('refuses a subscription without a token', async () => {

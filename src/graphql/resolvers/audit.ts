@@ -5,12 +5,11 @@ import { evolve, initialState, type LeadState } from '../../domain/lead/decider'
 import type { LeadEvent } from '../../domain/lead/events';
 import { leadStreamId } from '../../domain/lead/commands';
 import { EVENT_TYPES, upcast } from '../../domain/registry';
-import { AUDITORS, mayReadPii, READERS } from '../auth';
+import { AUDITORS, MASK, mayReadPii, READERS } from '../auth';
 import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { DateTimeScalar } from '../scalars';
 import { LeadHistory, ProjectionStatus, Verification } from '../types/audit';
-import { MASK } from './leads';
 
 /** Masks the given top-level fields of an event's data (or of a state) that hold a value. */
 const masked = (data: unknown, fields: readonly string[]): unknown => {

@@ -1,8 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { Stage } from '../../domain/shared/values';
 import { pageOf } from '../../projections/connection';
 import {
   listLeads,
+  listTouches,
   touchKey,
   TOUCH_ORDER,
   type LeadFilter as StoreLeadFilter,
@@ -10,10 +11,12 @@ import {
   type TimeRange,
 } from '../../projections/leads/queries';
 import type { SlaStatus } from '../../projections/leads/projection';
-import { mayReadPii, READERS } from '../auth';
+import { toRep } from '../../projections/reps/queries';
+import { MASK, mayReadPii, READERS } from '../auth';
 import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { userInputError } from '../errors';
+import { ConnectionArgs, pageArgs } from '../types/page';
 import {
   Deal,
   Lead,
@@ -25,20 +28,35 @@ import {
   type DateTimeFilter,
 } from '../types/lead';
 
-/** Largest page any connection serves. */
-export const MAX_PAGE_SIZE = 500;
-export const MASK = '***';
+/** Leads with more touches than this page them with a keyset read of their own. */
+const BATCHED_TOUCHES = 100;
 
-export const checkPageSize = (first?: number | null, last?: number | null): void => {
-  for (const [name, n] of [
-    ['first', first],
-    ['last', last],
-  ] as const) {
-    if (typeof n === 'number' && n > MAX_PAGE_SIZE) {
-      throw userInputError(`${name} must be at most ${MAX_PAGE_SIZE}`, [
-        { path: name, message: `at most ${MAX_PAGE_SIZE}` },
-      ]);
+/** Bounds of a lead filter: deeper or larger ones are refused before reaching the store. */
+const MAX_FILTER_DEPTH = 5;
+const MAX_FILTER_TERMS = 1000;
+
+/** Nesting depth and number of terms (list values and sub-filters) of a filter. */
+const filterSize = (f: LeadFilter, depth = 1): { depth: number; terms: number } => {
+  let terms = 0;
+  let deepest = depth;
+  for (const value of Object.values(f) as unknown[]) {
+    if (value && typeof value === 'object' && 'in' in value && Array.isArray(value.in)) {
+      terms += value.in.length;
     }
+  }
+  for (const sub of [...(f.and ?? []), ...(f.or ?? [])]) {
+    const inner = filterSize(sub, depth + 1);
+    terms += 1 + inner.terms;
+    deepest = Math.max(deepest, inner.depth);
+  }
+  return { depth: deepest, terms };
+};
+
+const checkFilter = (filter: LeadFilter): void => {
+  const { depth, terms } = filterSize(filter);
+  if (depth > MAX_FILTER_DEPTH || terms > MAX_FILTER_TERMS) {
+    const message = `a filter may nest ${MAX_FILTER_DEPTH} levels and hold ${MAX_FILTER_TERMS} values`;
+    throw userInputError(message, [{ path: 'filter', message }]);
   }
 };
 
@@ -89,26 +107,21 @@ export class LeadResolver {
   async leads(
     @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | null,
     @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('last', () => Int, { nullable: true }) last: number | null,
-    @Arg('before', () => String, { nullable: true }) before: string | null,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPageSize(first, last);
+    const args = pageArgs(page);
+    if (filter) checkFilter(filter);
     await ensureConsistent(ctx, consistentWith);
-    const page = await listLeads(ctx.services.access, {
+    const leads = await listLeads(ctx.services.access, {
+      ...args,
       filter: filter ? toStoreFilter(filter) : null,
       orderBy,
-      first,
-      after,
-      last,
-      before,
     });
     // Prime the per-request cache: nested fields asking for these leads again read no store.
-    for (const edge of page.edges) ctx.loaders.lead.prime(edge.node.id, edge.node);
-    return page;
+    for (const edge of leads.edges) ctx.loaders.lead.prime(edge.node.id, edge.node);
+    return leads;
   }
 
   @FieldResolver(() => String, { nullable: true })
@@ -129,21 +142,20 @@ export class LeadResolver {
   @FieldResolver(() => Rep, { nullable: true, description: 'The rep who owns the lead now.' })
   async owner(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
     if (!lead.ownerRepId) return null;
-    return (await ctx.loaders.rep.load(lead.ownerRepId)) ?? emptyRep(lead.ownerRepId);
+    return (await ctx.loaders.rep.load(lead.ownerRepId)) ?? toRep({ repId: lead.ownerRepId });
   }
 
   @FieldResolver(() => TouchConnection, { description: 'Touches, oldest first.' })
   async touches(
     @Root() lead: LeadView,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('last', () => Int, { nullable: true }) last: number | null,
-    @Arg('before', () => String, { nullable: true }) before: string | null,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPageSize(first, last);
+    const args = pageArgs(page);
+    // Most leads have a few touches: load the page's all at once. A long history pages itself.
+    if (lead.touchCount > BATCHED_TOUCHES) return listTouches(ctx.services.access, lead.id, args);
     const touches = await ctx.loaders.touches.load(lead.id);
-    return pageOf(touches, TOUCH_ORDER, touchKey, { first, after, last, before });
+    return pageOf(touches, TOUCH_ORDER, touchKey, args);
   }
 
   @FieldResolver(() => [Deal], { description: 'Deals the lead is part of, oldest first.' })
@@ -154,15 +166,3 @@ export class LeadResolver {
     return deals.filter((d) => d !== null);
   }
 }
-
-const emptyRep = (id: string) => ({
-  id,
-  team: null,
-  handoffsReceived: 0,
-  accepted: 0,
-  rejected: 0,
-  breaches: 0,
-  reassignedIn: 0,
-  reassignedOut: 0,
-  lastHandoffAt: null,
-});

@@ -8,12 +8,20 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
-import { getLead } from '../../projections/leads/queries';
 import type { FunnelChangedPayload, LeadChangedPayload, SlaBreachedPayload } from '../live-feed';
 import { READERS } from '../auth';
 import type { GraphQLContext } from '../context';
+import { createLoaders } from '../loaders';
 import { Lead } from '../types/lead';
 import { FunnelChange, LeadChange, SlaBreachNotice } from '../types/live';
+
+/**
+ * A subscription's context lives as long as the subscription: each push starts with empty
+ * loaders, or nested fields would read the first push's cached documents forever.
+ */
+const freshLoaders = (ctx: GraphQLContext) => {
+  ctx.loaders = createLoaders(ctx.services.access);
+};
 
 @Authorized(...READERS)
 @Resolver(() => LeadChange)
@@ -32,7 +40,9 @@ export class LiveResolver {
   leadChanged(
     @Root() change: LeadChangedPayload,
     @Arg('leadId', () => ID, { nullable: true }) _leadId: string | null,
+    @Ctx() ctx: GraphQLContext,
   ): LeadChange {
+    freshLoaders(ctx);
     return change;
   }
 
@@ -44,7 +54,9 @@ export class LiveResolver {
   slaBreached(
     @Root() breach: SlaBreachedPayload,
     @Arg('team', () => String, { nullable: true }) _team: string | null,
+    @Ctx() ctx: GraphQLContext,
   ): SlaBreachNotice {
+    freshLoaders(ctx);
     return breach;
   }
 
@@ -58,7 +70,6 @@ export class LiveResolver {
     description: 'The lead as the read model has it now.',
   })
   lead(@Root() change: LeadChange, @Ctx() ctx: GraphQLContext) {
-    // Not the loader: a subscription's context lives across pushes, its cache would go stale.
-    return getLead(ctx.services.access, change.leadId);
+    return ctx.loaders.lead.load(change.leadId);
   }
 }

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { FunnelDimension } from '../../projections/funnel/projection';
 import { funnelReport } from '../../projections/funnel/queries';
 import { listSlaBreaches, slaCompliance } from '../../projections/sla/queries';
@@ -18,7 +18,7 @@ import {
   SlaComplianceFilter,
   SlaComplianceRow,
 } from '../types/reports';
-import { checkPageSize } from './leads';
+import { ConnectionArgs, pageArgs } from '../types/page';
 
 const DIMENSIONS: Record<keyof typeof FunnelDimensionEnum, FunnelDimension> = {
   SEGMENT: 'segment',
@@ -106,22 +106,13 @@ export class ReportResolver {
   @Query(() => SlaBreachConnection, { description: 'Missed deadlines, newest first.' })
   async slaBreaches(
     @Arg('filter', () => SlaBreachFilter, { nullable: true }) filter: SlaBreachFilter | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('last', () => Int, { nullable: true }) last: number | null,
-    @Arg('before', () => String, { nullable: true }) before: string | null,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPageSize(first, last);
+    const args = pageArgs(page);
     await ensureConsistent(ctx, consistentWith);
-    return listSlaBreaches(ctx.services.access, {
-      filter: filter ? { ...filter } : null,
-      first,
-      after,
-      last,
-      before,
-    });
+    return listSlaBreaches(ctx.services.access, { ...args, filter: filter ? { ...filter } : null });
   }
 }
 

@@ -25,7 +25,8 @@ export abstract class CommandInput {
 
   @Field(() => String, {
     nullable: true,
-    description: 'A retry with the same key returns the first payload and writes nothing.',
+    description:
+      'A retry with the same key returns the first payload and writes nothing: send one, and retry with it after a TIMEOUT or a lost answer.',
   })
   idempotencyKey?: string | null;
 

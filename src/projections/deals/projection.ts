@@ -1,10 +1,11 @@
-import type {
-  DealAmountChanged,
-  DealLost,
-  DealOpened,
-  DealReopened,
-  DealStageChanged,
-  DealWon,
+import {
+  DEAL_EVENTS,
+  type DealAmountChanged,
+  type DealLost,
+  type DealOpened,
+  type DealReopened,
+  type DealStageChanged,
+  type DealWon,
 } from '../../domain/deal/events';
 import type { DocChange } from '../../readstore/port';
 import type { Projection, ProjectionEvent } from '../projection';
@@ -34,14 +35,8 @@ export type DealDoc = {
   updatedAt: string;
 };
 
-const DEAL_EVENT_TYPES = [
-  'DealOpened',
-  'DealStageChanged',
-  'DealAmountChanged',
-  'DealWon',
-  'DealLost',
-  'DealReopened',
-];
+/** Every event of a deal's stream, as the domain defines them. */
+const DEAL_EVENT_TYPES = Object.keys(DEAL_EVENTS);
 
 const set = (dealId: string, fields: Partial<DealDoc>): DocChange => ({
   collection: DEALS,

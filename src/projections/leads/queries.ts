@@ -4,6 +4,7 @@ import {
   emptyConnection,
   findAll,
   findConnection,
+  sortIn,
   type Connection,
   type Ordering,
   type PageArgs,
@@ -17,6 +18,7 @@ import {
   type LeadDoc,
   type SlaStatus,
   type TouchDoc,
+  touchDocId,
 } from './projection';
 
 /** A lead as the API serves it. PII is as stored: masking is the API's job. */
@@ -257,7 +259,7 @@ export const listTouches = (
 export const touchKey = (t: TouchView): Scalar[] => [
   t.occurredAt,
   t.touchId,
-  `${t.leadId}|${t.touchId}`,
+  touchDocId(t.leadId, t.touchId),
 ];
 
 /** Every touch of each lead, oldest first, in the order of `leadIds` (one read for all). */
@@ -270,15 +272,6 @@ export const listTouchesOf = async (
     where: { leadId: { in: [...new Set(leadIds)] } },
   });
   for (const doc of docs) byLead.get(doc.leadId as string)?.push(toTouch(doc));
-  const order = (a: TouchView, b: TouchView) =>
-    a.occurredAt < b.occurredAt
-      ? -1
-      : a.occurredAt > b.occurredAt
-        ? 1
-        : a.touchId < b.touchId
-          ? -1
-          : a.touchId > b.touchId
-            ? 1
-            : 0;
-  return leadIds.map((id) => byLead.get(id)!.sort(order));
+  for (const touches of byLead.values()) sortIn(touches, TOUCH_ORDER, touchKey);
+  return leadIds.map((id) => byLead.get(id)!);
 };

@@ -1,11 +1,11 @@
-import type { Doc } from '../../readstore/port';
 import type { ReadModelAccess } from '../projection';
 import { REPS, type RepDoc } from './projection';
 
 export type RepView = Required<Omit<RepDoc, '_id' | 'repId'>> & { id: string };
 
-const toRep = (doc: Doc): RepView => {
-  const rep = doc as unknown as RepDoc;
+/** A rep's view; a rep without a document (no handoff yet) reads as all zeros. */
+export const toRep = (doc: Pick<RepDoc, 'repId'> & Partial<RepDoc>): RepView => {
+  const rep = doc;
   return {
     id: rep.repId,
     team: rep.team ?? null,
@@ -25,5 +25,5 @@ export const getReps = async (
   ids: readonly string[],
 ): Promise<Array<RepView | null>> => {
   const docs = await access.store.getMany(access.collection(REPS), ids);
-  return docs.map((doc) => (doc ? toRep(doc) : null));
+  return docs.map((doc) => (doc ? toRep(doc as unknown as RepDoc) : null));
 };
