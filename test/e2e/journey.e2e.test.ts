@@ -1,7 +1,7 @@
-import { codeOf, startServer, type TestServer } from '../support/server';
+import { apiBackends, codeOf, startServer, type TestServer } from '../support/server';
 
 /** The whole lead journey over HTTP, from capture to a won deal, read back through the API. */
-describe('lead journey over HTTP', () => {
+describe.each(apiBackends())('lead journey over HTTP, %s', (_name, backend) => {
   let server: TestServer;
   let mia: string;
   let rex: string;
@@ -10,7 +10,7 @@ describe('lead journey over HTTP', () => {
   let admin: string;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(backend());
     mia = await server.token('mia', ['MARKETING']);
     rex = await server.token('rex', ['SALES']);
     analyst = await server.token('ann', ['ANALYST']);

@@ -1,7 +1,7 @@
-import { codeOf, startServer, type TestServer } from '../support/server';
+import { apiBackends, codeOf, startServer, type TestServer } from '../support/server';
 
 /** Lead lists: pagination both ways, filters, order, read-your-writes and PII per role. */
-describe('lead queries over HTTP', () => {
+describe.each(apiBackends())('lead queries over HTTP, %s', (_name, backend) => {
   let server: TestServer;
   let mia: string;
   const ids: string[] = [];
@@ -28,7 +28,7 @@ describe('lead queries over HTTP', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(backend());
     mia = await server.token('mia', ['MARKETING']);
     const base = Date.parse('2026-03-01T09:00:00Z');
     for (let i = 0; i < 7; i++) {

@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
+import { MongoClient } from 'mongodb';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/app/config';
 import type { Role } from '../../src/domain/shared/values';
 import { serve, type Running } from '../../src/server/serve';
+import { recordRan, recordSkip } from './skips';
 
 export const SECRET = 'e2e-secret-that-is-long-enough-for-hs256!';
 
@@ -30,6 +33,26 @@ export interface TestServer {
   ws(token?: string): Client;
   stop(): Promise<void>;
 }
+
+/**
+ * Read-store settings of the backends the API suites run on: embedded always, MongoDB (a fresh
+ * database on the shared server, dropped by `stop`) when MONGODB_URI is set.
+ */
+export const apiBackends = (): Array<[string, () => Record<string, string>]> => {
+  const backends: Array<[string, () => Record<string, string>]> = [['embedded', () => ({})]];
+  const uri = process.env.MONGODB_URI;
+  if (uri) {
+    recordRan('API suite on MongoDB/FerretDB read models');
+    backends.push([
+      'MongoDB read models',
+      () => ({
+        MONGODB_URI: uri,
+        MONGODB_DB: `leadledger_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+      }),
+    ]);
+  } else recordSkip('API suite on MongoDB read models', 'MONGODB_URI is unset');
+  return backends;
+};
 
 /** The real server on an ephemeral port with a temporary DATA_DIR (embedded SQLite stores). */
 export const startServer = async (env: Record<string, string> = {}): Promise<TestServer> => {
@@ -81,6 +104,11 @@ export const startServer = async (env: Record<string, string> = {}): Promise<Tes
       await Promise.all(clients.map(async (c) => c.dispose()));
       await running.close();
       rmSync(dir, { recursive: true, force: true });
+      if (config.MONGODB_URI && env.MONGODB_DB) {
+        const client = await new MongoClient(config.MONGODB_URI).connect();
+        await client.db(env.MONGODB_DB).dropDatabase();
+        await client.close();
+      }
     },
   };
 };
