@@ -265,6 +265,41 @@ export const coalesce = (
 };
 
 /**
+ * A change at `position` was applied before to a document stored with `_pos` `stored` (the
+ * position guard). Compare with the `_pos` read from the store, not one reached in memory since:
+ * an event's second change to a document carries the position its first one just set.
+ */
+export const alreadyApplied = (stored: string | undefined, position: string): boolean =>
+  stored !== undefined && position <= stored;
+
+/**
+ * One change applied to a document the caller owns, in place; returns the document after it
+ * (undefined: deleted). The same result as `applyUpdate` of that change alone, without merging
+ * first: what the runner does for the documents it keeps in memory. Nested objects are still
+ * copied on write, as they may be shared with the change's values or other documents.
+ */
+export const applyChange = (doc: Doc | undefined, change: PositionedChange): Doc | undefined => {
+  const { op } = change;
+  if (op.kind === 'delete') return undefined;
+  const target: Doc = doc ?? { _id: change.id };
+  switch (op.kind) {
+    case 'setOnInsert':
+      if (doc === undefined) for (const f in op.fields) setPath(target, f, op.fields[f]!);
+      break;
+    case 'set':
+      for (const f in op.fields) setPath(target, f, op.fields[f]!);
+      break;
+    case 'push':
+      applyOp(target, 'push', op.field, { values: op.values, cap: op.cap });
+      break;
+    default:
+      for (const f in op.fields) applyOp(target, op.kind, f, op.fields[f]!);
+  }
+  target._pos = change.position;
+  return target;
+};
+
+/**
  * The document after the update (undefined: deleted), as MongoDB would compute it. `current` is
  * never modified unless the caller hands it over (`ownsCurrent`, e.g. freshly parsed JSON):
  * the result shares unchanged parts with it, and nested objects are copied on write.

@@ -14,6 +14,7 @@ import type {
   CollectionSpec,
   Condition,
   Doc,
+  DocWrite,
   Filter,
   FindOptions,
   PositionedChange,
@@ -410,9 +411,45 @@ export class MongoReadStore implements ReadStore {
       changes,
       (collection, id) => current.get(collection)?.get(id)?._pos as string | undefined,
     );
-    // Without transactions a batch is written document by document. The decided updates are
-    // logged first, so a crash midway is finished by `recover` before anything reads a
-    // half-written batch (a projection reading its own documents would otherwise see them).
+    await this.writeLogged(updates, checkpoints, current);
+  }
+
+  /** Each document replaced whole (or deleted) behind a guard on its position, as one batch. */
+  async writeDocuments(writes: DocWrite[], checkpoints: Checkpoint[]): Promise<void> {
+    for (const { collection } of writes) checkName(collection);
+    const updates = writes.map(({ collection, id, position, doc }): DocUpdate => {
+      const set: Record<string, Value> = {};
+      // Top-level keys of a document never hold a dot: `set` puts each back as it is.
+      if (doc) for (const key in doc) if (key !== '_id' && key !== '_pos') set[key] = doc[key]!;
+      return {
+        collection,
+        id,
+        // The guard then refuses only a stored document as new as this one, or newer.
+        firstPosition: position,
+        position,
+        reset: true,
+        deleted: doc === undefined,
+        set,
+        setOnInsert: {},
+        inc: {},
+        max: {},
+        min: {},
+        push: {},
+      };
+    });
+    await this.writeLogged(updates, checkpoints, new Map());
+  }
+
+  /**
+   * Without transactions a batch is written document by document. The decided updates are
+   * logged first, so a crash midway is finished by `recover` before anything reads a
+   * half-written batch (a projection reading its own documents would otherwise see them).
+   */
+  private async writeLogged(
+    updates: DocUpdate[],
+    checkpoints: Checkpoint[],
+    current: Map<string, Map<string, Document>>,
+  ): Promise<void> {
     const batch = `${Date.now().toString(36).padStart(10, '0')}-${randomUUID()}`;
     await this.logRedo(batch, updates, checkpoints);
     await this.writeUpdates(updates, current);

@@ -39,6 +39,15 @@ export interface PositionedChange extends DocChange {
   position: string;
 }
 
+/** A whole document as of `position` (its `_pos`), or its deletion at `position`. */
+export interface DocWrite {
+  collection: string;
+  id: string;
+  position: string;
+  /** The document after every change up to `position`, `_id` and `_pos` included. */
+  doc: Doc | undefined;
+}
+
 export interface Checkpoint {
   name: string;
   position: string;
@@ -118,6 +127,12 @@ export interface ReadStore {
    * change's position (exactly-once effect on replay), then stores the checkpoints.
    */
   applyBatch(changes: PositionedChange[], checkpoints: Checkpoint[]): Promise<void>;
+  /**
+   * Replaces (or deletes) whole documents, each only where the stored one is older than the
+   * write's position, then stores the checkpoints; as atomic as `applyBatch`. What a bulk
+   * catch-up that kept its documents in memory writes, without reading them back.
+   */
+  writeDocuments(writes: DocWrite[], checkpoints: Checkpoint[]): Promise<void>;
   getCheckpoint(name: string): Promise<string | null>;
 
   /** Small named values (projection generations and versions); one write is atomic. */

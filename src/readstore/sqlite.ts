@@ -7,6 +7,7 @@ import type {
   CollectionSpec,
   Condition,
   Doc,
+  DocWrite,
   Filter,
   FindOptions,
   PositionedChange,
@@ -87,6 +88,10 @@ interface Collection {
   insert: Statement;
   update: Statement;
   remove: Statement;
+  /** Insert or replace a whole document, only over an older one. */
+  put: Statement;
+  /** Delete, only an older document. */
+  removeOlder: Statement;
   /** `SELECT id, pos, doc ... IN (...)` by padded chunk size. */
   load: Map<number, Statement>;
   queries: Map<string, Statement>;
@@ -223,6 +228,7 @@ export class SqliteReadStore implements ReadStore {
   private readonly collections = new Map<string, Collection>();
   private readonly statements;
   private readonly applyTx;
+  private readonly writeDocsTx;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -250,6 +256,7 @@ export class SqliteReadStore implements ReadStore {
       ),
     };
     this.applyTx = db.transaction(this.applyInTransaction.bind(this));
+    this.writeDocsTx = db.transaction(this.writeDocsInTransaction.bind(this));
   }
 
   ensureCollection(spec: CollectionSpec): Promise<void> {
@@ -377,18 +384,37 @@ export class SqliteReadStore implements ReadStore {
   }
 
   applyBatch(changes: PositionedChange[], checkpoints: Checkpoint[]): Promise<void> {
+    return this.write(() => this.applyTx.immediate(changes, checkpoints));
+  }
+
+  writeDocuments(writes: DocWrite[], checkpoints: Checkpoint[]): Promise<void> {
+    return this.write(() => this.writeDocsTx.immediate(writes, checkpoints));
+  }
+
+  /** Runs a write transaction; tables it created are forgotten again if it rolls back. */
+  private write(transaction: () => void): Promise<void> {
     return attempt(() => {
       const known = new Set(this.collections.keys());
       try {
-        this.applyTx.immediate(changes, checkpoints);
+        transaction();
       } catch (error) {
-        // Tables created by the rolled-back transaction are gone again.
         for (const name of this.collections.keys()) {
           if (!known.has(name)) this.collections.delete(name);
         }
         throw error;
       }
     });
+  }
+
+  private writeDocsInTransaction(writes: DocWrite[], checkpoints: Checkpoint[]): void {
+    let c: Collection | undefined;
+    for (const { collection, id, position, doc } of writes) {
+      // Writes come grouped by collection: look it up when it changes.
+      if (c?.name !== collection) c = this.collection(collection, true)!;
+      if (doc) c.put.run(id, position, JSON.stringify(doc));
+      else c.removeOlder.run(id, position);
+    }
+    this.saveCheckpoints(checkpoints);
   }
 
   private applyInTransaction(changes: PositionedChange[], checkpoints: Checkpoint[]): void {
@@ -415,6 +441,10 @@ export class SqliteReadStore implements ReadStore {
         else c.insert.run(u.id, u.position, json);
       }
     }
+    this.saveCheckpoints(checkpoints);
+  }
+
+  private saveCheckpoints(checkpoints: Checkpoint[]): void {
     for (const { name, position } of checkpoints) {
       this.statements.saveCheckpoint.run(name, position);
     }
@@ -477,6 +507,12 @@ export class SqliteReadStore implements ReadStore {
       insert: db.prepare(`INSERT INTO ${table} (id, pos, doc) VALUES (?, ?, ?)`),
       update: db.prepare(`UPDATE ${table} SET pos = ?, doc = ? WHERE id = ?`),
       remove: db.prepare(`DELETE FROM ${table} WHERE id = ?`),
+      put: db.prepare(
+        `INSERT INTO ${table} (id, pos, doc) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc
+         WHERE excluded.pos > ${table}.pos`,
+      ),
+      removeOlder: db.prepare(`DELETE FROM ${table} WHERE id = ? AND pos < ?`),
       load: new Map(),
       queries: new Map(),
     };

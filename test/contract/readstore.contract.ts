@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   Doc,
+  DocWrite,
   Filter,
   Op,
   PositionedChange,
@@ -366,6 +367,70 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
         await store.applyBatch([], [{ name: two, position: pos(9) }]);
         expect(await store.getCheckpoint(one)).toBe(pos(5));
         expect(await store.getCheckpoint(two)).toBe(pos(9));
+      });
+    });
+
+    describe('whole-document writes', () => {
+      const whole = (c: string, id: string, position: number, fields: Record<string, unknown>) =>
+        ({
+          collection: c,
+          id,
+          position: pos(position),
+          doc: { _id: id, _pos: pos(position), ...fields } as Doc,
+        }) satisfies DocWrite;
+      const gone = (c: string, id: string, position: number): DocWrite => ({
+        collection: c,
+        id,
+        position: pos(position),
+        doc: undefined,
+      });
+
+      it('creates, replaces older documents whole and deletes, with the checkpoints', async () => {
+        const c = coll('whole');
+        await store.ensureCollection({ name: c, indexes: [{ fields: ['team'] }] });
+        await store.applyBatch(
+          [change(c, 'a', 2, set({ n: 1, old: true })), change(c, 'b', 3, set({ n: 1 }))],
+          [],
+        );
+        await store.writeDocuments(
+          [
+            whole(c, 'a', 5, { n: 2, team: 'x', nested: { deep: [1, 'two', null] } }),
+            gone(c, 'b', 5),
+            whole(c, 'c', 4, { n: 3, team: 'y' }),
+          ],
+          [{ name: `w-${run}`, position: pos(5) }],
+        );
+        expect(await store.getMany(c, ['a', 'b', 'c'])).toEqual([
+          { _id: 'a', _pos: pos(5), n: 2, team: 'x', nested: { deep: [1, 'two', null] } },
+          undefined,
+          { _id: 'c', _pos: pos(4), n: 3, team: 'y' },
+        ]);
+        expect(await store.getCheckpoint(`w-${run}`)).toBe(pos(5));
+        expect(ids(await store.find(c, { filter: { where: { team: 'y' } } }))).toEqual(['c']);
+      });
+
+      it('leaves documents as new as the write, or newer, as they are', async () => {
+        const c = coll('wholeguard');
+        await store.applyBatch(
+          [change(c, 'a', 7, set({ n: 7 })), change(c, 'b', 5, set({ n: 5 }))],
+          [],
+        );
+        await store.writeDocuments(
+          [whole(c, 'a', 6, { n: 6 }), whole(c, 'b', 5, { n: 0 }), gone(c, 'a', 7)],
+          [],
+        );
+        expect(await store.getMany(c, ['a', 'b'])).toEqual([
+          { _id: 'a', _pos: pos(7), n: 7 },
+          { _id: 'b', _pos: pos(5), n: 5 },
+        ]);
+        // Written again (a replay after a crash): nothing changes.
+        const writes = [whole(c, 'a', 9, { n: 9 }), whole(c, 'd', 9, { n: 1 })];
+        await store.writeDocuments(writes, []);
+        await store.writeDocuments(writes, []);
+        expect(await store.getMany(c, ['a', 'd'])).toEqual([
+          { _id: 'a', _pos: pos(9), n: 9 },
+          { _id: 'd', _pos: pos(9), n: 1 },
+        ]);
       });
     });
 

@@ -9,6 +9,7 @@ import type {
   Checkpoint,
   Doc,
   DocChange,
+  DocWrite,
   PositionedChange,
   ReadStore,
 } from '../../src/readstore/port';
@@ -44,6 +45,8 @@ const counter = (version = 1): Projection => ({
 });
 
 const fast: RunnerOptions = { batchSize: 50, batchDeadlineMs: 5, dropGraceMs: 0 };
+/** Catches up in bulk from the first event, in chunks and writes small enough to cross edges. */
+const bulk: RunnerOptions = { ...fast, catchUpThreshold: 1, rebuildBatchSize: 4, catchUpDocs: 3 };
 
 const dump = async (store: ReadStore, collection: string): Promise<Doc[]> =>
   store.find(collection, { limit: 100_000 });
@@ -78,6 +81,29 @@ const faultyReadStore = (
           changes.filter((c) => written.has(`${c.collection}/${c.id}`)),
           [],
         );
+        throw new Error(`injected fault after ${after} documents`);
+      };
+    },
+  });
+};
+
+/**
+ * Fails writeDocuments once, after really writing the first `after` documents and no
+ * checkpoint: what a store that writes document by document leaves when it dies midway.
+ */
+const faultyBulkStore = (
+  inner: ReadStore,
+  shouldFail: (call: number) => number | undefined,
+): ReadStore => {
+  let calls = 0;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property !== 'writeDocuments') return Reflect.get(target, property, receiver) as unknown;
+      return async (writes: DocWrite[], checkpoints: Checkpoint[]) => {
+        calls += 1;
+        const after = shouldFail(calls);
+        if (after === undefined) return target.writeDocuments(writes, checkpoints);
+        await target.writeDocuments(writes.slice(0, after), []);
         throw new Error(`injected fault after ${after} documents`);
       };
     },
@@ -220,6 +246,51 @@ describe.each(readStoreFactories())('ProjectionRunner on %s', (_name, makeReadSt
     expect(await dump(store, 'counts_g1')).toEqual([]);
     const clean = await cleanResult(counter(2));
     expect(await dump(store, 'streams_g2')).toEqual(clean.streams);
+  });
+
+  it('catches up in bulk to the documents it projects batch by batch, then runs live', async () => {
+    await writeEvents(events, 90);
+    const clean = await cleanResult();
+    const runner = await startRunner(store, counter(), bulk);
+    expect(await runner.waitFor(await events.headPosition(), 10_000)).toBe(true);
+    expect(await dump(store, runner.access.collection('counts'))).toEqual(clean.counts);
+    expect(await dump(store, runner.access.collection('streams'))).toEqual(clean.streams);
+    const { position } = await events.append('s1', [newEvent('A', {})], { expectedRevision: ANY });
+    expect(await runner.waitFor(position, 5_000)).toBe(true);
+    expect(await store.get(runner.access.collection('counts'), 'A')).toMatchObject({ n: 31 });
+  });
+
+  it('resumes a bulk catch-up over documents it wrote before, without double counting', async () => {
+    await writeEvents(events, 60);
+    const first = await startRunner(store, counter(), bulk);
+    expect(await first.waitFor(await events.headPosition(), 10_000)).toBe(true);
+    await first.stop();
+    await writeEvents(events, 50);
+    const second = await startRunner(store, counter(), bulk);
+    expect(await second.waitFor(await events.headPosition(), 10_000)).toBe(true);
+    const clean = await cleanResult();
+    expect(await dump(store, second.access.collection('counts'))).toEqual(clean.counts);
+    expect(await dump(store, second.access.collection('streams'))).toEqual(clean.streams);
+  });
+
+  it('converges to a clean rebuild when a bulk write stops at any document', async () => {
+    await writeEvents(events, 30);
+    const clean = await cleanResult();
+    // One write of the 9 documents 30 events touch: stop after each, before the checkpoint;
+    // restart in bulk and batch by batch in turn.
+    for (let after = 0; after <= 9; after += 1) {
+      const target = await freshReadStore();
+      const faulty = faultyBulkStore(target, (call) => (call === 1 ? after : undefined));
+      const crashing = await startRunner(faulty, counter(), { ...bulk, catchUpDocs: 100 });
+      await new Promise((r) => setTimeout(r, 50));
+      await crashing.stop();
+      const options = after % 2 === 0 ? bulk : { ...fast, batchSize: 7 };
+      const restarted = await startRunner(target, counter(), options);
+      expect(await restarted.waitFor(await events.headPosition(), 10_000)).toBe(true);
+      expect(await dump(target, restarted.access.collection('counts'))).toEqual(clean.counts);
+      expect(await dump(target, restarted.access.collection('streams'))).toEqual(clean.streams);
+      await restarted.stop();
+    }
   });
 
   it('gives identical documents when the same log is rebuilt twice', async () => {
