@@ -17,6 +17,8 @@ export interface Services {
   };
   /** Longest wait for `consistentWith` before STALE (ms). */
   consistencyWaitMs: number;
+  /** The server's clock ("now" of goal progress). */
+  clock: () => Date;
 }
 
 export interface GraphQLContext {

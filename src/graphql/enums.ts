@@ -30,6 +30,7 @@ export const FunnelModeEnum = enumOf(['FLOW', 'COHORT'] as const);
 export const FunnelDimensionEnum = enumOf(['SEGMENT', 'CHANNEL', 'CAMPAIGN', 'TEAM'] as const);
 export const SlaGroupByEnum = enumOf(['REP', 'TEAM'] as const);
 export const SortDirectionEnum = enumOf(['ASC', 'DESC'] as const);
+export const PeriodGrainEnum = enumOf(['DAY', 'WEEK', 'MONTH'] as const);
 export const LeadOrderFieldEnum = enumOf(['CAPTURED_AT', 'UPDATED_AT'] as const);
 
 registerEnumType(ChannelEnum, { name: 'Channel' });
@@ -58,4 +59,8 @@ registerEnumType(FunnelModeEnum, {
 registerEnumType(FunnelDimensionEnum, { name: 'FunnelDimension' });
 registerEnumType(SlaGroupByEnum, { name: 'SlaGroupBy' });
 registerEnumType(SortDirectionEnum, { name: 'SortDirection' });
+registerEnumType(PeriodGrainEnum, {
+  name: 'PeriodGrain',
+  description: 'UTC day, ISO week or calendar month.',
+});
 registerEnumType(LeadOrderFieldEnum, { name: 'LeadOrderField' });

@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth';
 import type { LivePubSub } from './live-feed';
 import { pubSub as emptyPubSub } from './live-feed';
+import { AnalyticsResolver } from './resolvers/analytics';
 import { AuditResolver } from './resolvers/audit';
 import { CommandResolver } from './resolvers/commands';
 import { LeadResolver } from './resolvers/leads';
@@ -14,6 +15,7 @@ const RESOLVERS = [
   LeadResolver,
   ReportResolver,
   SlaBreachResolver,
+  AnalyticsResolver,
   AuditResolver,
   CommandResolver,
   LiveResolver,

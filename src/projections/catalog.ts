@@ -1,7 +1,11 @@
+import { campaignsProjection } from './campaigns/projection';
 import { dealsProjection } from './deals/projection';
 import { funnelProjection } from './funnel/projection';
+import { goalsProjection } from './goals/projection';
 import { leadsProjection } from './leads/projection';
+import { lostReasonsProjection } from './lost-reasons/projection';
 import type { Projection } from './projection';
+import { repActivityProjection } from './rep-activity/projection';
 import { repsProjection } from './reps/projection';
 import { slaDeadlinesProjection } from './sla-deadlines/projection';
 import { slaProjection } from './sla/projection';
@@ -14,4 +18,8 @@ export const PROJECTIONS: readonly Projection[] = [
   slaDeadlinesProjection,
   dealsProjection,
   repsProjection,
+  campaignsProjection,
+  repActivityProjection,
+  lostReasonsProjection,
+  goalsProjection,
 ];

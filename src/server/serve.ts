@@ -22,6 +22,8 @@ export const jsonLog: Log = (level, message, fields = {}) => {
 
 export interface Running {
   app: App;
+  /** What the resolvers use (e.g. to execute the schema without HTTP). */
+  services: Services;
   http: HttpServer;
   /** The port listened on (useful with PORT=0). */
   port: number;
@@ -53,6 +55,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
     access: runner.access,
     projections: runner,
     consistencyWaitMs: config.CONSISTENCY_WAIT_MS,
+    clock: options.clock ?? (() => new Date()),
   };
   const feed = new LiveFeed(
     app.events,
@@ -96,6 +99,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
     });
     return {
       app,
+      services,
       http,
       port,
       url,

@@ -93,6 +93,7 @@ describe('GraphQL resolvers batch read-model reads per request', () => {
       access: { store: proxy, collection: (c) => app.runner.access.collection(c) },
       projections: app.runner,
       consistencyWaitMs: 1000,
+      clock: () => new Date(),
     };
     const result = await execute({
       schema,

@@ -41,7 +41,8 @@ export const checkPeriod = (from: string, to: string): void => {
   }
 };
 
-const asList = (counts: Record<string, number>) =>
+/** Counts by key as a list for GraphQL, zeros left out, sorted by key. */
+export const asList = (counts: Record<string, number>) =>
   Object.entries(counts)
     .filter(([, n]) => n !== 0)
     .map(([key, count]) => ({ key, count }))
