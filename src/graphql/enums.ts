@@ -10,7 +10,7 @@ import {
 import { CHANNELS, ROLES, SEGMENTS, STAGES } from '../domain/shared/values';
 
 /** A GraphQL enum from a list of names: values are the names themselves. */
-const enumOf = <T extends string>(values: readonly T[]): { [K in T]: K } =>
+export const enumOf = <T extends string>(values: readonly T[]): { [K in T]: K } =>
   Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const ChannelEnum = enumOf(CHANNELS);

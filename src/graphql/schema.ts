@@ -5,6 +5,7 @@ import { authChecker } from './auth';
 import type { LivePubSub } from './live-feed';
 import { pubSub as emptyPubSub } from './live-feed';
 import { AnalyticsResolver } from './resolvers/analytics';
+import { AttributionResolver } from './resolvers/attribution';
 import { AuditResolver } from './resolvers/audit';
 import { CommandResolver } from './resolvers/commands';
 import { LeadResolver } from './resolvers/leads';
@@ -16,6 +17,7 @@ const RESOLVERS = [
   ReportResolver,
   SlaBreachResolver,
   AnalyticsResolver,
+  AttributionResolver,
   AuditResolver,
   CommandResolver,
   LiveResolver,

@@ -1,3 +1,4 @@
+import { attributionProjection } from './attribution/projection';
 import { campaignsProjection } from './campaigns/projection';
 import { dealsProjection } from './deals/projection';
 import { funnelProjection } from './funnel/projection';
@@ -22,4 +23,5 @@ export const PROJECTIONS: readonly Projection[] = [
   repActivityProjection,
   lostReasonsProjection,
   goalsProjection,
+  attributionProjection,
 ];

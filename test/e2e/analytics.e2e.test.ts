@@ -5,11 +5,12 @@ describe.each(apiBackends())('analytics over HTTP, %s', (_name, backend) => {
   let server: TestServer;
   let analyst: string;
   let last = '';
+  let rex = '';
 
   beforeAll(async () => {
     server = await startServer(backend());
     const mia = await server.token('mia', ['MARKETING']);
-    const rex = await server.token('rex', ['SALES']);
+    rex = await server.token('rex', ['SALES']);
     const admin = await server.token('root', ['ADMIN']);
     analyst = await server.token('ann', ['ANALYST']);
     let hour = 0;
@@ -47,6 +48,12 @@ describe.each(apiBackends())('analytics over HTTP, %s', (_name, backend) => {
       await run(mia, 'qualifyLead', `leadId: "${id}"`);
       await run(mia, 'handOffLead', `leadId: "${id}", repId: "rex", team: "emea"`);
     }
+    await run(
+      mia,
+      'recordTouch',
+      'leadId: "A", touchId: "t1", channel: WEBINAR, campaignId: "spring", createsLead: true',
+    );
+    await run(mia, 'recordTouch', 'leadId: "A", touchId: "t2", channel: EMAIL');
     await run(rex, 'acceptHandoff', 'leadId: "A"');
     await run(rex, 'rejectHandoff', 'leadId: "B", reason: NOT_ICP');
     await run(rex, 'acceptHandoff', 'leadId: "C"');
@@ -163,5 +170,94 @@ describe.each(apiBackends())('analytics over HTTP, %s', (_name, backend) => {
     });
     const bad = await server.gql('{ goalProgress(period: "Q3") { period } }', {}, analyst);
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
+  });
+
+  const byKey = (rows: Array<{ key: string | null }>) =>
+    Object.fromEntries(rows.map((r) => [String(r.key), r]));
+
+  it('dealAttribution shows the path, positions and credit of each touch', async () => {
+    const res = await server.gql(
+      `{ dealAttribution(dealId: "D1", model: U_SHAPED) { touchId channel campaignId positions credit share } }`,
+      {},
+      analyst,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.dealAttribution).toEqual([
+      {
+        touchId: 't1',
+        channel: 'WEBINAR',
+        campaignId: 'spring',
+        positions: ['FT', 'LC'],
+        credit: 5000,
+        share: 1,
+      },
+      {
+        touchId: 't2',
+        channel: 'EMAIL',
+        campaignId: null,
+        positions: ['OC', 'CW'],
+        credit: 0,
+        share: 0,
+      },
+    ]);
+    const unknown = await server.gql(
+      `{ dealAttribution(dealId: "nope", model: LINEAR) { key } }`,
+      {},
+      analyst,
+    );
+    expect(codeOf(unknown)).toBe('NOT_FOUND');
+  });
+
+  it('attribution and attributionComparison credit campaigns, UNATTRIBUTED included', async () => {
+    const res = await server.gql(
+      `{ attribution(model: LINEAR, ${july}, groupBy: CAMPAIGN) { key unattributed currency revenue pipeline deals } }`,
+      {},
+      analyst,
+    );
+    expect(res.errors).toBeUndefined();
+    const rows = byKey(res.data!.attribution);
+    expect(rows.spring).toEqual({
+      key: 'spring',
+      unattributed: false,
+      currency: 'EUR',
+      revenue: 2500,
+      pipeline: 2500,
+      deals: 0.5,
+    });
+    expect(rows.null).toMatchObject({ revenue: 2500, pipeline: 2500, deals: 0.5 });
+    expect(rows.UNATTRIBUTED).toMatchObject({ unattributed: true, revenue: 0, pipeline: 3000 });
+    const comparison = await server.gql(
+      `{ attributionComparison(${july}, groupBy: CHANNEL) { key currency revenue { FIRST_TOUCH LAST_TOUCH LINEAR U_SHAPED } } }`,
+      {},
+      analyst,
+    );
+    expect(comparison.errors).toBeUndefined();
+    expect(byKey(comparison.data!.attributionComparison).WEBINAR).toEqual({
+      key: 'WEBINAR',
+      currency: 'EUR',
+      revenue: { FIRST_TOUCH: 5000, LAST_TOUCH: 0, LINEAR: 2500, U_SHAPED: 5000 },
+    });
+  });
+
+  it('attribution asOf answers what the report said before a won deal was reopened', async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    const beforeReopen = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const reopened = await server.gql(
+      `mutation { reopenDeal(input: { dealId: "D1", reason: "contract not signed", occurredAt: "2026-08-10T10:00:00Z" }) { position } }`,
+      {},
+      rex,
+    );
+    expect(reopened.errors).toBeUndefined();
+    const query = (asOf: string) =>
+      server.gql(
+        `{ attribution(model: LINEAR, ${july}, asOf: ${asOf}, consistentWith: "${reopened.data!.reopenDeal.position}") { key revenue } }`,
+        {},
+        analyst,
+      );
+    const then = await query(`"${beforeReopen}"`);
+    expect(byKey(then.data!.attribution).spring).toEqual({ key: 'spring', revenue: 2500 });
+    const now = await query('null');
+    expect(byKey(now.data!.attribution).spring).toEqual({ key: 'spring', revenue: 0 });
   });
 });
