@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { campaignPerformance } from '../../projections/campaigns/queries';
 import { goalProgress } from '../../projections/goals/queries';
 import { lostReasons, type LostReasonsGroupBy } from '../../projections/lost-reasons/queries';
@@ -8,7 +8,7 @@ import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { PeriodGrainEnum } from '../enums';
 import { userInputError } from '../errors';
-import { DateTimeScalar } from '../scalars';
+import { PeriodArgs } from '../types/page';
 import { CampaignPerformance, GoalProgress, LostReasonRow, RepActivity } from '../types/analytics';
 import { asList, checkPeriod } from './reports';
 
@@ -21,10 +21,8 @@ export class AnalyticsResolver {
       'Per campaign over [from, to): the funnel from lead to won, revenue, cost, CAC, ROI.',
   })
   async campaignPerformance(
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('campaignIds', () => [ID], { nullable: true }) campaignIds: string[] | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);
@@ -39,10 +37,8 @@ export class AnalyticsResolver {
 
   @Query(() => [RepActivity], { description: 'Per rep over [from, to), with outliers flagged.' })
   async repActivity(
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('team', () => String, { nullable: true }) team: string | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);
@@ -52,10 +48,8 @@ export class AnalyticsResolver {
 
   @Query(() => [LostReasonRow], { description: 'Lost deals by reason x segment x period.' })
   async lostReasons(
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('groupBy', () => PeriodGrainEnum, { nullable: true }) groupBy: LostReasonsGroupBy | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { AttributionModel } from '../../projections/attribution/models';
 import {
   attribution,
@@ -12,6 +12,7 @@ import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { userInputError } from '../errors';
 import { DateTimeScalar } from '../scalars';
+import { PeriodArgs } from '../types/page';
 import {
   AttributionComparisonRow,
   AttributionGroupByEnum,
@@ -42,12 +43,10 @@ export class AttributionResolver {
   })
   async attribution(
     @Arg('model', () => AttributionModelEnum) model: AttributionModel,
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('groupBy', () => AttributionGroupByEnum, { nullable: true, defaultValue: 'CAMPAIGN' })
     groupBy: AttributionGroupBy,
     @Arg('asOf', () => DateTimeScalar, { nullable: true }) asOf: string | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);
@@ -60,12 +59,10 @@ export class AttributionResolver {
 
   @Query(() => [AttributionComparisonRow], { description: 'Every model side by side, per key.' })
   async attributionComparison(
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('groupBy', () => AttributionGroupByEnum, { nullable: true, defaultValue: 'CAMPAIGN' })
     groupBy: AttributionGroupBy,
     @Arg('asOf', () => DateTimeScalar, { nullable: true }) asOf: string | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);

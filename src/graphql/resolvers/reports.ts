@@ -7,7 +7,6 @@ import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { userInputError } from '../errors';
 import { FunnelDimensionEnum, FunnelModeEnum, SlaGroupByEnum } from '../enums';
-import { DateTimeScalar } from '../scalars';
 import { Lead } from '../types/lead';
 import {
   FunnelFilter,
@@ -18,7 +17,7 @@ import {
   SlaComplianceFilter,
   SlaComplianceRow,
 } from '../types/reports';
-import { ConnectionArgs, pageArgs } from '../types/page';
+import { ConnectionArgs, pageArgs, PeriodArgs } from '../types/page';
 
 const DIMENSIONS: Record<keyof typeof FunnelDimensionEnum, FunnelDimension> = {
   SEGMENT: 'segment',
@@ -55,14 +54,12 @@ export class ReportResolver {
     description: 'Stage counts, conversions and times over [from, to), in whole UTC days.',
   })
   async funnel(
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('mode', () => FunnelModeEnum, { nullable: true, defaultValue: 'FLOW' })
     mode: 'FLOW' | 'COHORT',
     @Arg('groupBy', () => [FunnelDimensionEnum], { nullable: true })
     groupBy: Array<keyof typeof FunnelDimensionEnum> | null,
     @Arg('filter', () => FunnelFilter, { nullable: true }) filter: FunnelFilter | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);
@@ -80,13 +77,11 @@ export class ReportResolver {
     description: 'SLA compliance per rep or team over [from, to).',
   })
   async slaCompliance(
-    @Arg('from', () => DateTimeScalar) from: string,
-    @Arg('to', () => DateTimeScalar) to: string,
+    @Args(() => PeriodArgs) { from, to, consistentWith }: PeriodArgs,
     @Arg('groupBy', () => SlaGroupByEnum, { nullable: true, defaultValue: 'REP' })
     groupBy: 'REP' | 'TEAM',
     @Arg('filter', () => SlaComplianceFilter, { nullable: true })
     filter: SlaComplianceFilter | null,
-    @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     checkPeriod(from, to);

@@ -1,6 +1,7 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import type { PageArgs } from '../../projections/connection';
 import { userInputError } from '../errors';
+import { DateTimeScalar } from '../scalars';
 
 /** Largest page any connection serves. */
 export const MAX_PAGE_SIZE = 500;
@@ -35,3 +36,19 @@ export const pageArgs = (args: ConnectionArgs): PageArgs => {
   }
   return { first: args.first, after: args.after, last: args.last, before: args.before };
 };
+
+/** A report's period and read-your-writes position: every report query takes these. */
+@ArgsType()
+export class PeriodArgs {
+  @Field(() => DateTimeScalar, { description: 'Inclusive; reports count whole UTC days.' })
+  from!: string;
+  @Field(() => DateTimeScalar, {
+    description: 'Exclusive: a day counts when it starts before `to`.',
+  })
+  to!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'A position from a mutation: the answer reflects at least that write, or STALE.',
+  })
+  consistentWith?: string | null;
+}
