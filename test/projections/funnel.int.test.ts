@@ -140,6 +140,36 @@ describe.each(readStoreFactories())('funnel report on %s', (_name, factory) => {
     });
   });
 
+  it('reads the same counts through years, months and days', async () => {
+    for (const mode of ['FLOW', 'COHORT'] as const) {
+      const month = await report({ mode, groupBy: ['segment', 'team'] });
+      // A whole year (Y), and months plus edge days (M and D) around July.
+      const year = await report({
+        mode,
+        groupBy: ['segment', 'team'],
+        from: '2026-01-01T00:00:00.000Z',
+        to: '2027-01-01T00:00:00.000Z',
+      });
+      const around = await report({
+        mode,
+        groupBy: ['segment', 'team'],
+        from: '2026-05-17T00:00:00.000Z',
+        to: '2026-09-03T00:00:00.000Z',
+      });
+      expect(year).toEqual(month);
+      expect(around).toEqual(month);
+    }
+    // Days at the edges only: 2026-06-30 to 2026-07-02, both included.
+    const days = await report({ from: '2026-06-30T00:00:00.000Z', to: '2026-07-03T00:00:00.000Z' });
+    expect(counts(days.groups[0]!.stages)).toEqual({
+      LEAD: 3,
+      MQL: 3,
+      HANDED_OFF: 3,
+      SAL: 3,
+      SQL: 1,
+    });
+  });
+
   it('filters by dimension values, null meaning none', async () => {
     const smb = await report({ filter: { segment: ['SMB'] } });
     expect(counts(smb.groups[0]!.stages)).toMatchObject({ LEAD: 2, WON: 1, RECYCLED: 1 });

@@ -37,20 +37,27 @@ const live = (doc: Doc | undefined) => {
 
 describe('funnel projection', () => {
   const model = new MemoryReadModel(funnelProjection).apply(HISTORY, 3);
-  const flow = (day: string, dims: object, team: string | null) =>
+  const doc = (collection: string, bucket: string, dims: object, team: string | null) =>
     model.get(
-      FUNNEL_FLOW,
-      funnelDocId(day, { segment: null, channel: null, campaignId: null, ...dims, team }),
+      collection,
+      funnelDocId(bucket.length === 10 ? 'D' : bucket.length === 7 ? 'M' : 'Y', bucket, {
+        segment: null,
+        channel: null,
+        campaignId: null,
+        ...dims,
+        team,
+      }),
     );
-  const cohort = (day: string, dims: object, team: string | null) =>
-    model.get(
-      FUNNEL_COHORT,
-      funnelDocId(day, { segment: null, channel: null, campaignId: null, ...dims, team }),
-    );
+  /** The document of a day (2026-07-01), month (2026-07) or year (2026). */
+  const flow = (bucket: string, dims: object, team: string | null) =>
+    doc(FUNNEL_FLOW, bucket, dims, team);
+  const cohort = (bucket: string, dims: object, team: string | null) =>
+    doc(FUNNEL_COHORT, bucket, dims, team);
 
   it('counts first stage entries per day and dimensions, team as at the entry', () => {
     expect(flow('2026-07-01', SMB, null)).toMatchObject({
-      day: '2026-07-01',
+      grain: 'D',
+      bucket: '2026-07-01',
       ...SMB,
       team: null,
       entries: { LEAD: 2, MQL: 2 },
@@ -133,6 +140,23 @@ describe('funnel projection', () => {
     });
   });
 
+  it('keeps the same counts per month and year, moved cohorts included', () => {
+    expect(flow('2026-07', SMB, null)).toMatchObject({
+      grain: 'M',
+      bucket: '2026-07',
+      ...SMB,
+      team: null,
+      entries: { LEAD: 2, MQL: 2 },
+      hist: { MQL: hist(60, 60) },
+    });
+    expect(live(flow('2026', ENT, 'NA'))).toEqual(live(flow('2026-07', ENT, 'NA')));
+    for (const bucket of ['2026-07', '2026']) {
+      expect(live(cohort(bucket, ENT, 'EMEA'))).toEqual({});
+      expect(live(cohort(bucket, ENT, 'NA'))).toEqual(live(cohort('2026-07-02', ENT, 'NA')));
+      expect(live(cohort(bucket, SMB, 'EMEA'))).toEqual(live(cohort('2026-07-01', SMB, 'EMEA')));
+    }
+  });
+
   it('keeps each lead’s dimensions and entry times', () => {
     expect(model.get(FUNNEL_LEADS, 'L3')).toMatchObject({
       captureDay: '2026-07-02',
@@ -144,10 +168,11 @@ describe('funnel projection', () => {
     });
   });
 
-  it('counts every lead once per stage in both views', () => {
-    const totals = (collection: string) => {
+  it('counts every lead once per stage in both views, at every grain', () => {
+    const totals = (collection: string, grain: string) => {
       const sum: Record<string, number> = {};
       for (const doc of Object.values(model.all(collection))) {
+        if (doc.grain !== grain) continue;
         for (const [stage, n] of Object.entries(doc.entries as Record<string, number>)) {
           sum[stage] = (sum[stage] ?? 0) + n;
         }
@@ -166,7 +191,9 @@ describe('funnel projection', () => {
       RECYCLED: 1,
       DISQUALIFIED: 1,
     };
-    expect(totals(FUNNEL_FLOW)).toEqual(expected);
-    expect(totals(FUNNEL_COHORT)).toEqual(expected);
+    for (const grain of ['D', 'M', 'Y']) {
+      expect(totals(FUNNEL_FLOW, grain)).toEqual(expected);
+      expect(totals(FUNNEL_COHORT, grain)).toEqual(expected);
+    }
   });
 });

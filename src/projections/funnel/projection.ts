@@ -5,12 +5,15 @@ import type { DocChange } from '../../readstore/port';
 import { dayOf } from '../calendar';
 import { bucketOf } from '../histogram';
 import type { DocView, Projection, ProjectionEvent } from '../projection';
+import { rollup, rollupDocId, type Grain } from '../rollup';
 
 /**
  * `funnel`: stage entries counted once per lead and stage (its first entry), two ways.
  * - Flow (`funnel_flow`): per day of entry x segment x channel x campaign x team.
  * - Cohort (`funnel_cohort`): per capture day x the same dimensions, counting the stages the
  *   leads captured that day reached so far.
+ * Both are kept per day, month and year at once (see rollup.ts), so a report reads the few
+ * whole years, months and days that tile its period.
  * Each first entry of a stage of the progression also records, in a log histogram
  * (`hist.<stage>.<bucket>`), the seconds since the lead last entered the previous stage.
  *
@@ -59,16 +62,28 @@ export type FunnelLead = {
   seconds: Partial<Record<Stage, number>>;
 };
 
-/** A flow or cohort document: `day` is the entry day (flow) or the capture day (cohort). */
+/**
+ * A flow or cohort document: `bucket` (of `grain`) holds the entry day (flow) or the capture
+ * day (cohort).
+ */
 export type FunnelDoc = FunnelDims & {
   _id: string;
-  day: string;
+  grain: Grain;
+  bucket: string;
   entries: Partial<Record<Stage, number>>;
   hist: Partial<Record<Stage, Record<string, number>>>;
 };
 
-export const funnelDocId = (day: string, dims: FunnelDims): string =>
-  JSON.stringify([day, ...FUNNEL_DIMENSIONS.map((d) => dims[d])]);
+/** The dimensions in FUNNEL_DIMENSIONS order: the order of the ids' values. */
+const orderedDims = (dims: FunnelDims): FunnelDims =>
+  Object.fromEntries(FUNNEL_DIMENSIONS.map((d) => [d, dims[d]])) as FunnelDims;
+
+export const funnelDocId = (grain: Grain, bucket: string, dims: FunnelDims): string =>
+  rollupDocId(
+    grain,
+    bucket,
+    FUNNEL_DIMENSIONS.map((d) => dims[d]),
+  );
 
 const dimsOf = (lead: FunnelLead): FunnelDims => ({
   segment: lead.segment,
@@ -102,7 +117,10 @@ const stageFields = (lead: FunnelLead, stage: Stage): Record<string, number> => 
     : { [`entries.${stage}`]: 1, [`hist.${stage}.${bucketOf(seconds)}`]: 1 };
 };
 
-/** Adds `fields` (times `sign`) to the counts of the document of `day` and `dims`. */
+/**
+ * Adds `fields` (times `sign`) to the counts of `dims` on `day`, at every grain: all counting
+ * goes through here, so a cohort moved to another team leaves every grain.
+ */
 const count = (
   collection: string,
   day: string,
@@ -110,13 +128,9 @@ const count = (
   fields: Record<string, number>,
   sign = 1,
 ): DocChange[] => {
-  const id = funnelDocId(day, dims);
   const by: Record<string, number> = {};
   for (const f in fields) by[f] = sign * fields[f]!;
-  return [
-    { collection, id, op: { kind: 'setOnInsert', fields: { day, ...dims } } },
-    { collection, id, op: { kind: 'inc', fields: by } },
-  ];
+  return rollup(collection, day, orderedDims(dims), by);
 };
 
 /** Everything one lead adds to its cohort document. */
@@ -195,12 +209,19 @@ const leadIdsOf = (e: ProjectionEvent): string[] =>
     ? (e.data as DealWon).leadIds
     : [(e.data as { leadId: string }).leadId];
 
+/** A report reads a cover's buckets, narrowed by campaign when it filters by campaign. */
+const ROLLUP_INDEXES = [
+  { fields: ['grain', 'bucket'] },
+  { fields: ['campaignId', 'grain', 'bucket'] },
+];
+
 export const funnelProjection: Projection = {
   name: 'funnel',
-  version: 1,
+  // 2: counts at day, month and year grains (rollup.ts).
+  version: 2,
   collections: [
-    { name: FUNNEL_FLOW, indexes: [{ fields: ['day'] }, { fields: ['campaignId', 'day'] }] },
-    { name: FUNNEL_COHORT, indexes: [{ fields: ['day'] }, { fields: ['campaignId', 'day'] }] },
+    { name: FUNNEL_FLOW, indexes: ROLLUP_INDEXES },
+    { name: FUNNEL_COHORT, indexes: ROLLUP_INDEXES },
     { name: FUNNEL_LEADS, indexes: [] },
   ],
   handles: new Set(Object.keys(STAGE_OF_EVENT)),

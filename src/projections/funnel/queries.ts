@@ -1,9 +1,9 @@
 import type { Stage } from '../../domain/shared/values';
 import type { Condition, Doc, Filter } from '../../readstore/port';
 import { daysCovering } from '../calendar';
-import { findAll } from '../connection';
-import { addInto, countsOf, quantile, type Histogram } from '../histogram';
+import { countsOf, quantile, type Histogram } from '../histogram';
 import type { ReadModelAccess } from '../projection';
+import { coverFilter, coverOf } from '../rollup';
 import {
   EXITS,
   FUNNEL_COHORT,
@@ -105,11 +105,26 @@ const compareKeys = (a: FunnelDims, b: FunnelDims): number => {
   return 0;
 };
 
-/** The store filter for the period and the dimension filters; null when it matches nothing. */
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Adds a stored histogram's counts into `into`, in place (the hot loop: no copies). */
+const addCounts = (into: Histogram, from: Record<string, unknown>): Histogram => {
+  for (const key in from) {
+    const n = from[key];
+    if (typeof n === 'number') into[key] = (into[key] ?? 0) + n;
+  }
+  return into;
+};
+
+/**
+ * The store filter for the period's cover (whole years, months, then days) and the dimension
+ * filters; null when it matches nothing.
+ */
 const storeFilter = (args: FunnelReportArgs): Filter | null => {
   const days = daysCovering(args.from, args.to);
   if (!days) return null;
-  const where: Record<string, Condition> = { day: days };
+  const where: Record<string, Condition> = {};
   for (const d of FUNNEL_DIMENSIONS) {
     const values = args.filter?.[d];
     if (!values) continue;
@@ -117,7 +132,7 @@ const storeFilter = (args: FunnelReportArgs): Filter | null => {
     // A null in the list asks for documents without the dimension (no campaign, no team).
     where[d] = { in: values };
   }
-  return { where };
+  return { ...coverFilter(coverOf(days.gte, days.lte)), where };
 };
 
 /**
@@ -132,7 +147,8 @@ export const funnelReport = async (
   const groupBy = [...new Set(args.groupBy ?? [])];
   const filter = storeFilter(args);
   const collection = access.collection(args.mode === 'COHORT' ? FUNNEL_COHORT : FUNNEL_FLOW);
-  const docs = filter ? await findAll(access.store, collection, filter) : [];
+  // One unpaged read: a cover holds a few thousand documents, whatever the period's length.
+  const docs = filter ? await access.store.find(collection, { filter }) : [];
 
   const groups = new Map<string, Totals>();
   const totalsOf = (key: FunnelDims): Totals => {
@@ -145,12 +161,11 @@ export const funnelReport = async (
   for (const doc of docs) {
     const totals = totalsOf(keyOf(doc, groupBy));
     const entries = countsOf(doc.entries);
-    const hists = (doc.hist ?? {}) as Record<string, unknown>;
+    const hists = isRecord(doc.hist) ? doc.hist : {};
     for (const stage of FUNNEL_STAGES) {
       totals.counts[stage] = (totals.counts[stage] ?? 0) + (entries[stage] ?? 0);
-      if (hists[stage]) {
-        totals.hists[stage] = addInto(totals.hists[stage] ?? {}, countsOf(hists[stage]));
-      }
+      const hist = hists[stage];
+      if (isRecord(hist)) totals.hists[stage] = addCounts(totals.hists[stage] ?? {}, hist);
     }
   }
   // A lead moved to another team leaves zeroed cohort counts behind: such groups are empty.
