@@ -324,6 +324,9 @@ export class ProjectionRunner {
         const behind = await this.events.countAfter(from, this.catchUpThreshold);
         if (this.members.length > 0 && behind >= this.catchUpThreshold) {
           await this.catchUp(this.members, () => this.membersChanged, true);
+          // Indexed now, in this iteration: a stop right after the catch-up must not leave the
+          // generation without its indexes (the next start would build them under queries).
+          await this.createIndexes(this.members);
           continue;
         }
         await this.createIndexes(this.members);
