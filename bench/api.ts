@@ -8,12 +8,13 @@
  *
  * The server runs in a child process (a fork of this file in `serve` mode) so autocannon, in
  * this process, does not steal its event loop: the machines that build Lead Ledger have two
- * cores, one for each. Measured with autocannon over HTTP: captureLead (unique e-mails) and
- * recordTouch mutations, the `funnel` report (a year, grouped by segment) and a `leads` page
- * (20, filtered, with owner, touches and deals), under load (CONNECTIONS connections) and one
- * at a time. Then, in the server process, the same operations through graphql-js `execute` on
- * the same schema and services with no HTTP, Apollo or JWT (the document parsed and validated
- * once, as Apollo's document cache does): the server's overhead is the ratio of the two.
+ * cores, one for each. Measured over HTTP with autocannon, under load (CONNECTIONS connections)
+ * and one request at a time: the `funnel` report (a year, grouped by segment) and a `leads` page
+ * (20, filtered, with owner, touches and deals) on the seeded data, then captureLead (unique
+ * e-mails) and recordTouch mutations. Each operation also runs in the server process through
+ * graphql-js `execute` on the same schema and services, with no HTTP, Apollo or JWT (the
+ * document parsed and validated once, as Apollo's document cache does): the server's overhead
+ * is the ratio of the two (see `definitions` in the results).
  * Not a test: figures go to stdout and bench/results/api.json. `BENCH_DIR` puts the working
  * copy on another file system; `BENCH_CHILD_ARGS` adds node flags to the server (--cpu-prof).
  */
@@ -408,7 +409,7 @@ class ServerChild {
     });
   }
 
-  /** Resolves once the projections have caught up with the log (ms waited). */
+  /** Resolves once no request is in flight and the projections have caught up (ms waited). */
   settle(): Promise<number> {
     return this.call({ kind: 'settle' }) as Promise<number>;
   }
@@ -424,6 +425,7 @@ class ServerChild {
     if (code !== 0) throw new Error(`server child exited with ${code}`);
   }
 }
+
 // ---- the seeded DATA_DIR ---------------------------------------------------------------------------
 
 interface SeedInfo {
@@ -783,6 +785,9 @@ const main = async () => {
       leadsPerSec: Math.round(load.leads!.opsPerSec),
       leadsP50Ms: roundTo2(load.leads!.p50Ms),
       leadsP99Ms: roundTo2(load.leads!.p99Ms),
+      funnelP99MsOneAtATime: roundTo2(single.funnel!.p99Ms),
+      leadsP99MsOneAtATime: roundTo2(single.leads!.p99Ms),
+      mutationP99MsOneAtATime: roundTo2(single.captureLead!.p99Ms),
       bareExecuteOpsPerSec: Math.round(bareLoad.captureLead!.opsPerSec),
       overheadRatio,
       throughputOverheadRatio,
@@ -858,6 +863,7 @@ const main = async () => {
         mutationP99Ms: `captureLead latency percentiles under that load (per response, from autocannon's sub-ms timings)`,
         funnelP99Ms: `funnel(from: 2025-01-01, to: 2026-01-01, groupBy: [SEGMENT]) over HTTP, ${CONNECTIONS} connections, ANALYST token`,
         leadsP99Ms: `leads(first: 20, filter: {segment: {eq: <rotating>}, stage: {in: [${WORKED_STAGES.join(', ')}]}}) with totalCount, owner, touches(first: 5), deals over HTTP, ${CONNECTIONS} connections, SALES token`,
+        '*OneAtATime': 'the same over HTTP with one connection (service latency, no queueing)',
         bareExecuteOpsPerSec: `captureLead through graphql-js execute in the server process (same schema builder, createContext, same services), ${CONNECTIONS} in flight, no HTTP/Apollo/JWT`,
         overheadRatio:
           'max over captureLead, funnel, leads of (HTTP p50 latency / bare execute p50 latency), both one request at a time: what HTTP, Apollo and the JWT check add to an operation',
@@ -896,6 +902,7 @@ const main = async () => {
         projectedInMs: seeded.info.projectedInMs,
         bytes: dataBytes,
         cache: seeded.dir.slice(ROOT.length + 1),
+        projections: PROJECTIONS.map((p) => p.name),
       },
       method: {
         server:
