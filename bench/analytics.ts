@@ -20,20 +20,10 @@
  * figures go to stdout and bench/results/analytics.json.
  */
 import { fork } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { createDemoHandler, runDemo } from '../src/demo/run';
 import { hashTag, Random } from '../src/demo/random';
 import { iso, Timeline, type DemoCommand, type TimedCommand } from '../src/demo/timeline';
 import type { Actor, Channel, Segment } from '../src/domain/shared/values';
@@ -66,7 +56,8 @@ import type { Projection, ReadModelAccess } from '../src/projections/projection'
 import { ProjectionRunner } from '../src/projections/runner';
 import type { ReadStore } from '../src/readstore/port';
 import { SqliteReadStore } from '../src/readstore/sqlite';
-import { formatTable, machine, writeJson, type Cell } from './report';
+import { cachedLog } from './cached-log';
+import { formatTable, machine, runBench, writeJson, type Cell } from './report';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SEED = process.env.BENCH_SEED ?? 'bench-1';
@@ -81,7 +72,6 @@ const RUNS = QUICK
   : { queries: 400, raw: 60, warmUp: 20, logReads: 2 };
 const TARGET_P99_MS = 20;
 const ROOT = resolve(__dirname, '../..');
-const CACHE_DIR = join(ROOT, 'bench/.cache');
 const RESULTS_FILE = join(ROOT, 'bench/results/analytics.json');
 
 const MINUTE = 60_000;
@@ -323,8 +313,8 @@ const simulateAccount = (seed: string, mix: Mix, plan: AccountPlan): TimedComman
     });
     return leadId;
   };
-  /** MQL, handoff to the account's rep, accepted; returns when it was accepted. */
-  const toSal = (leadId: string, ms: number): number => {
+  /** MQL at `ms`, then a handoff to the account's rep minutes later. */
+  const qualifyAndHandOff = (leadId: string, ms: number) => {
     t.insert(ms, MARKETING, 'qualifyLead', { leadId, reason: 'Score over threshold' });
     const handoffId = id('handoff');
     const handedOff = ms + rng.int(5, 60) * MINUTE;
@@ -335,6 +325,11 @@ const simulateAccount = (seed: string, mix: Mix, plan: AccountPlan): TimedComman
       team: null,
       agreementId: null,
     });
+    return { handoffId, handedOff };
+  };
+  /** MQL, handoff to the account's rep, accepted; returns when it was accepted. */
+  const toSal = (leadId: string, ms: number): number => {
+    const { handoffId, handedOff } = qualifyAndHandOff(leadId, ms);
     const accepted = handedOff + Math.round(Math.max(1, rng.logNormal(60, 0.8)) * MINUTE);
     t.insert(accepted, rep, 'acceptHandoff', { leadId, handoffId });
     return accepted;
@@ -354,16 +349,7 @@ const simulateAccount = (seed: string, mix: Mix, plan: AccountPlan): TimedComman
     if (rng.chance(OTHER_MQL_SHARE)) {
       const mql = Math.round(last + rng.int(10, 240) * MINUTE);
       if (rng.chance(0.4)) {
-        t.insert(mql, MARKETING, 'qualifyLead', { leadId, reason: 'Score over threshold' });
-        const handoffId = id('handoff');
-        const handedOff = mql + rng.int(5, 60) * MINUTE;
-        t.insert(handedOff, MARKETING, 'handOffLead', {
-          leadId,
-          handoffId,
-          repId: rep.id,
-          team: null,
-          agreementId: null,
-        });
+        const { handoffId, handedOff } = qualifyAndHandOff(leadId, mql);
         t.insert(handedOff + rng.int(1, 8) * HOUR, rep, 'rejectHandoff', {
           leadId,
           handoffId,
@@ -537,47 +523,18 @@ const ensureLog = async (): Promise<LogInfo> => {
   const { leads, deals, touches, campaigns } = SIZES;
   const seed = SEED.replace(/[^A-Za-z0-9_-]/g, '_');
   const key = `analytics-${leads}-${deals}-${touches}-${campaigns}-${seed}-v${GENERATOR_VERSION}`;
-  const file = join(CACHE_DIR, `${key}.sqlite`);
-  const infoFile = join(CACHE_DIR, `${key}.json`);
-  if (existsSync(file) && existsSync(infoFile)) {
-    return { ...(JSON.parse(readFileSync(infoFile, 'utf8')) as Omit<LogInfo, 'file'>), file };
-  }
-  mkdirSync(CACHE_DIR, { recursive: true });
-  console.log(
-    `generating ${leads} leads, ${deals} deals, ~${touches} touches, ${campaigns} campaigns through the command handler, once: ${file}`,
+  const { file, info } = await cachedLog(
+    key,
+    `${leads} leads, ${deals} deals, ~${touches} touches, ${campaigns} campaigns`,
+    () => benchCommands(SEED, planMix(SEED)),
+    (run) => ({
+      leads: run.eventsByType.LeadCaptured ?? 0,
+      deals: run.eventsByType.DealOpened ?? 0,
+      touches: run.eventsByType.TouchRecorded ?? 0,
+      campaigns: run.eventsByType.CampaignRegistered ?? 0,
+      ...run,
+    }),
   );
-  const partial = `${file}.partial`;
-  rmSync(partial, { force: true });
-  const store = new SqliteEventStore(partial);
-  const demo = createDemoHandler(store, { stateCacheSize: 200_000 });
-  const started = performance.now();
-  const summary = await runDemo(demo.handler, benchCommands(SEED, planMix(SEED)), {
-    ...demo,
-    progressEvery: 50_000,
-    onProgress: (p) =>
-      process.stdout.write(
-        `\r  ${p.events.toLocaleString('en-US')} events, business time ${p.occurredAt}   `,
-      ),
-  });
-  const generatedInMs = performance.now() - started;
-  process.stdout.write('\n');
-  await store.close();
-  if (summary.rejected > 0) {
-    throw new Error(`the generator produced refused commands: ${JSON.stringify(summary.samples)}`);
-  }
-  renameSync(partial, file);
-  const byType = summary.eventsByType;
-  const info = {
-    leads: byType.LeadCaptured ?? 0,
-    deals: byType.DealOpened ?? 0,
-    touches: byType.TouchRecorded ?? 0,
-    campaigns: byType.CampaignRegistered ?? 0,
-    events: summary.events,
-    commands: summary.commands,
-    eventsByType: byType,
-    generatedInMs: Math.round(generatedInMs),
-  };
-  writeJson(infoFile, info);
   return { ...info, file };
 };
 
@@ -1233,20 +1190,4 @@ const main = async () => {
   }
 };
 
-if (process.argv[2] === 'child') {
-  runChild(process.argv.slice(3)).then(
-    (result) => {
-      if (process.send) process.send(result, () => process.disconnect());
-      else console.log(JSON.stringify(result));
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-} else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runBench(main, runChild);

@@ -40,13 +40,12 @@ import { SignJWT } from 'jose';
 import { openApp } from '../src/app/composition';
 import { loadConfig } from '../src/app/config';
 import { DEMO_GENERATOR_VERSION, generateDemo } from '../src/demo/generator';
-import { createDemoHandler, runDemo } from '../src/demo/run';
 import type { Actor, Role } from '../src/domain/shared/values';
-import { SqliteEventStore } from '../src/eventstore/sqlite';
-import { createContext, type Services } from '../src/graphql/context';
+import { createContext } from '../src/graphql/context';
 import { buildLeadLedgerSchema } from '../src/graphql/schema';
 import { PROJECTIONS } from '../src/projections/catalog';
 import { serve, type Running } from '../src/server/serve';
+import { cachedLog, CACHE_DIR } from './cached-log';
 import { formatTable, machine, writeJson, type Cell } from './report';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -60,7 +59,6 @@ const WARM_REQUESTS = QUICK ? 3 : 10;
 /** Concurrent connections (HTTP) or requests in flight (bare execute) under load. */
 const CONNECTIONS = 10;
 const ROOT = resolve(__dirname, '../..');
-const CACHE_DIR = join(ROOT, 'bench/.cache');
 const RESULTS_FILE = join(ROOT, 'bench/results/api.json');
 const TARGETS = { mutationsPerSec: 2_500, queryP99Ms: 20, overheadRatio: 2 };
 const FUNNEL_YEAR = { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' };
@@ -245,16 +243,8 @@ const settle = async (
 
 /** graphql-js `execute` on a schema of its own over the server's services: no HTTP, no Apollo. */
 const bareRunner = (running: Running, schema: GraphQLSchema) => {
-  const { app } = running;
-  // The same services serve.ts hands the HTTP server.
-  const services: Services = {
-    handler: app.handler,
-    events: app.events,
-    access: app.runner.access,
-    projections: app.runner,
-    consistencyWaitMs: app.config.CONSISTENCY_WAIT_MS,
-    clock: () => new Date(),
-  };
+  // The very services the HTTP server resolves with.
+  const { services } = running;
   const documents = new Map<string, DocumentNode>();
   const documentOf = (query: string) => {
     let document = documents.get(query);
@@ -454,56 +444,19 @@ const projectionsTag = () =>
     .slice(0, 8);
 
 /** The demo year's event log for LEADS leads, through the command handler, once per key. */
-const ensureLog = async (): Promise<{ file: string; info: SeedInfo }> => {
-  const key = `api-events-${LEADS}-${safe(SEED)}-g${DEMO_GENERATOR_VERSION}`;
-  const file = join(CACHE_DIR, `${key}.sqlite`);
-  const infoFile = join(CACHE_DIR, `${key}.json`);
-  if (existsSync(file) && existsSync(infoFile)) {
-    return { file, info: JSON.parse(readFileSync(infoFile, 'utf8')) as SeedInfo };
-  }
-  mkdirSync(CACHE_DIR, { recursive: true });
-  console.log(
-    `seeding ${LEADS.toLocaleString('en-US')} leads through the command handler, once: ${file}`,
+const ensureLog = (): Promise<{ file: string; info: SeedInfo }> =>
+  cachedLog(
+    `api-events-${LEADS}-${safe(SEED)}-g${DEMO_GENERATOR_VERSION}`,
+    `${LEADS.toLocaleString('en-US')} leads`,
+    () => generateDemo({ leads: LEADS, seed: SEED, start: START }),
+    (run): SeedInfo => ({
+      leads: LEADS,
+      seed: SEED,
+      start: START,
+      generatorVersion: DEMO_GENERATOR_VERSION,
+      ...run,
+    }),
   );
-  const partial = `${file}.partial`;
-  rmSync(partial, { force: true });
-  const store = new SqliteEventStore(partial);
-  const demo = createDemoHandler(store, { stateCacheSize: 200_000 });
-  const started = performance.now();
-  const summary = await runDemo(
-    demo.handler,
-    generateDemo({ leads: LEADS, seed: SEED, start: START }),
-    {
-      ...demo,
-      progressEvery: 50_000,
-      onProgress: (p) =>
-        process.stdout.write(
-          `\r  ${p.events.toLocaleString('en-US')} events, business time ${p.occurredAt}   `,
-        ),
-    },
-  );
-  const generatedInMs = Math.round(performance.now() - started);
-  process.stdout.write('\n');
-  await store.close();
-  if (summary.rejected > 0) {
-    throw new Error(
-      `the demo generator produced refused commands: ${JSON.stringify(summary.samples)}`,
-    );
-  }
-  renameSync(partial, file);
-  const info: SeedInfo = {
-    leads: LEADS,
-    seed: SEED,
-    start: START,
-    generatorVersion: DEMO_GENERATOR_VERSION,
-    events: summary.events,
-    commands: summary.commands,
-    eventsByType: summary.eventsByType,
-    generatedInMs,
-  };
-  writeJson(infoFile, info);
-  return { file, info };
-};
 
 /**
  * A DATA_DIR as the server finds it after running a while: the log, every read model caught up,

@@ -9,27 +9,19 @@
  * go to stdout and bench/results/projections.json.
  */
 import { fork } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { DEMO_GENERATOR_VERSION, generateDemo } from '../src/demo/generator';
-import { createDemoHandler, runDemo } from '../src/demo/run';
+import { createDemoHandler } from '../src/demo/run';
 import { SqliteEventStore } from '../src/eventstore/sqlite';
 import { PROJECTIONS } from '../src/projections/catalog';
 import { ProjectionRunner } from '../src/projections/runner';
 import type { ReadStore } from '../src/readstore/port';
 import { SqliteReadStore } from '../src/readstore/sqlite';
-import { formatTable, machine, writeJson, type Cell } from './report';
+import { cachedLog } from './cached-log';
+import { formatTable, machine, runBench, writeJson, type Cell } from './report';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SEED = process.env.BENCH_SEED ?? 'bench-1';
@@ -43,7 +35,6 @@ const LAG_EVENTS_PER_SEC = 1_000;
 const LAG_WARM_UP_MS = 1_000;
 const MONGO_EVENTS = Number(process.env.BENCH_MONGO_EVENTS ?? 0) || undefined;
 const ROOT = resolve(__dirname, '../..');
-const CACHE_DIR = join(ROOT, 'bench/.cache');
 const RESULTS_FILE = join(ROOT, 'bench/results/projections.json');
 const TARGETS = {
   rebuildEventsPerSec: 100_000,
@@ -81,46 +72,13 @@ const leadsFor = (events: number): number => {
 /** The event log of SIZES.events events, generated through the command path once per key. */
 const ensureLog = async (): Promise<LogInfo> => {
   const key = `events-${SIZES.events}-${SEED.replace(/[^A-Za-z0-9_-]/g, '_')}-g${DEMO_GENERATOR_VERSION}`;
-  const file = join(CACHE_DIR, `${key}.sqlite`);
-  const infoFile = join(CACHE_DIR, `${key}.json`);
-  if (existsSync(file) && existsSync(infoFile)) {
-    return { ...(JSON.parse(readFileSync(infoFile, 'utf8')) as Omit<LogInfo, 'file'>), file };
-  }
-  mkdirSync(CACHE_DIR, { recursive: true });
   const leads = leadsFor(SIZES.events);
-  console.log(
-    `generating ${SIZES.events.toLocaleString('en-US')} events (${leads} leads) through the command handler, once: ${file}`,
+  const { file, info } = await cachedLog(
+    key,
+    `${SIZES.events.toLocaleString('en-US')} events (${leads} leads)`,
+    () => generateDemo({ leads, seed: SEED, start: START }),
+    (run) => ({ leads, ...run }),
   );
-  const partial = `${file}.partial`;
-  rmSync(partial, { force: true });
-  const store = new SqliteEventStore(partial);
-  const demo = createDemoHandler(store, { stateCacheSize: 200_000 });
-  const started = performance.now();
-  const summary = await runDemo(demo.handler, generateDemo({ leads, seed: SEED, start: START }), {
-    ...demo,
-    progressEvery: 50_000,
-    onProgress: (p) =>
-      process.stdout.write(
-        `\r  ${p.events.toLocaleString('en-US')} events, business time ${p.occurredAt}   `,
-      ),
-  });
-  const generatedInMs = performance.now() - started;
-  process.stdout.write('\n');
-  await store.close();
-  if (summary.rejected > 0) {
-    throw new Error(
-      `the demo generator produced refused commands: ${JSON.stringify(summary.samples)}`,
-    );
-  }
-  renameSync(partial, file);
-  const info = {
-    leads,
-    events: summary.events,
-    commands: summary.commands,
-    eventsByType: summary.eventsByType,
-    generatedInMs: Math.round(generatedInMs),
-  };
-  writeJson(infoFile, info);
   return { ...info, file };
 };
 
@@ -459,20 +417,4 @@ const main = async () => {
   }
 };
 
-if (process.argv[2] === 'child') {
-  runChild(process.argv.slice(3)).then(
-    (result) => {
-      if (process.send) process.send(result, () => process.disconnect());
-      else console.log(JSON.stringify(result));
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-} else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runBench(main, runChild);

@@ -50,3 +50,26 @@ export const writeJson = (file: string, value: unknown): void => {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 };
+
+const fail = (error: unknown): void => {
+  console.error(error);
+  process.exitCode = 1;
+};
+
+/**
+ * The entry of a benchmark that forks itself to measure in a fresh process: `child <args>` runs
+ * `child` and answers the parent over IPC (or prints JSON when run by hand); otherwise `main`.
+ */
+export const runBench = (
+  main: () => Promise<void>,
+  child: (args: string[]) => Promise<unknown>,
+): void => {
+  if (process.argv[2] !== 'child') {
+    main().catch(fail);
+    return;
+  }
+  child(process.argv.slice(3)).then((result) => {
+    if (process.send) process.send(result, () => process.disconnect());
+    else console.log(JSON.stringify(result));
+  }, fail);
+};

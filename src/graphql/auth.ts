@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthChecker } from 'type-graphql';
 import { ROLES, type Actor, type Role } from '../domain/shared/values';
@@ -53,7 +54,8 @@ export const createAuthenticator = (secret: string | undefined): Authenticator =
       authenticate: () => Promise.resolve({ actor: DEV_ACTOR, expiresAt: null }),
     };
   }
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject once: given bytes, jose would build one on every verification.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return {
     open: false,
     async authenticate(header) {

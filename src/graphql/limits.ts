@@ -67,6 +67,29 @@ const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity
   return 1 + Math.max(n, 1) * childComplexity;
 };
 
+type Shape = { depth: number; aliases: number };
+
+/** Apollo reuses parsed documents: their shape is measured once per document and operation. */
+const shapes = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Shape>>();
+const shapeOf = (document: DocumentNode, operation: OperationDefinitionNode, maxDepth: number) => {
+  let known = shapes.get(document);
+  if (!known) {
+    known = new Map<OperationDefinitionNode, Shape>();
+    shapes.set(document, known);
+  }
+  let shape = known.get(operation);
+  if (!shape) {
+    const fragments = new Map(
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((f) => [f.name.value, f]),
+    );
+    shape = measure(operation, fragments, maxDepth);
+    known.set(operation, shape);
+  }
+  return shape;
+};
+
 const selectOperation = (document: DocumentNode, name: string | null | undefined) =>
   document.definitions.find(
     (d): d is OperationDefinitionNode =>
@@ -83,12 +106,7 @@ export const checkLimits = (
 ): void => {
   const operation = selectOperation(document, operationName);
   if (!operation) return;
-  const fragments = new Map(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((f) => [f.name.value, f]),
-  );
-  const { depth, aliases } = measure(operation, fragments, limits.maxDepth);
+  const { depth, aliases } = shapeOf(document, operation, limits.maxDepth);
   if (depth > limits.maxDepth) {
     throw tooComplex(`the query is nested deeper than ${limits.maxDepth} levels`, {
       maxDepth: limits.maxDepth,

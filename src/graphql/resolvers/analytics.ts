@@ -8,9 +8,9 @@ import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { PeriodGrainEnum } from '../enums';
 import { userInputError } from '../errors';
-import { PeriodArgs } from '../types/page';
+import { enterPeriod, PeriodArgs } from '../types/page';
 import { CampaignPerformance, GoalProgress, LostReasonRow, RepActivity } from '../types/analytics';
-import { asList, checkPeriod } from './reports';
+import { asList } from './reports';
 
 /** The closed-loop, rep, lost-deal and goal reports (the analysts' and the seeds' dashboards). */
 @Authorized(...READERS)
@@ -25,8 +25,7 @@ export class AnalyticsResolver {
     @Arg('campaignIds', () => [ID], { nullable: true }) campaignIds: string[] | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     const rows = await campaignPerformance(ctx.services.access, { from, to, campaignIds });
     return rows.map((row) => ({
       ...row,
@@ -41,8 +40,7 @@ export class AnalyticsResolver {
     @Arg('team', () => String, { nullable: true }) team: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     return repActivity(ctx.services.access, { from, to, team });
   }
 
@@ -52,8 +50,7 @@ export class AnalyticsResolver {
     @Arg('groupBy', () => PeriodGrainEnum, { nullable: true }) groupBy: LostReasonsGroupBy | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     return lostReasons(ctx.services.access, { from, to, groupBy });
   }
 

@@ -12,7 +12,7 @@ import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
 import { userInputError } from '../errors';
 import { DateTimeScalar } from '../scalars';
-import { PeriodArgs } from '../types/page';
+import { enterPeriod, PeriodArgs } from '../types/page';
 import {
   AttributionComparisonRow,
   AttributionGroupByEnum,
@@ -20,7 +20,6 @@ import {
   AttributionRow,
   TouchCredit,
 } from '../types/attribution';
-import { checkPeriod } from './reports';
 
 /** The query functions refuse what they cannot answer with a RangeError: that is bad input. */
 const asInput = async <T>(work: () => Promise<T>, path: string): Promise<T> => {
@@ -49,8 +48,7 @@ export class AttributionResolver {
     @Arg('asOf', () => DateTimeScalar, { nullable: true }) asOf: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     return asInput(
       () => attribution(ctx.services.access, { model, from, to, groupBy, asOf }),
       'asOf',
@@ -65,8 +63,7 @@ export class AttributionResolver {
     @Arg('asOf', () => DateTimeScalar, { nullable: true }) asOf: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     return asInput(
       () => attributionComparison(ctx.services.access, { from, to, groupBy, asOf }),
       'asOf',

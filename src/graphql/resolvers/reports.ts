@@ -5,7 +5,6 @@ import { listSlaBreaches, slaCompliance } from '../../projections/sla/queries';
 import { READERS } from '../auth';
 import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
-import { userInputError } from '../errors';
 import { FunnelDimensionEnum, FunnelModeEnum, SlaGroupByEnum } from '../enums';
 import { Lead } from '../types/lead';
 import {
@@ -17,27 +16,13 @@ import {
   SlaComplianceFilter,
   SlaComplianceRow,
 } from '../types/reports';
-import { ConnectionArgs, pageArgs, PeriodArgs } from '../types/page';
+import { ConnectionArgs, enterPeriod, pageArgs, PeriodArgs } from '../types/page';
 
 const DIMENSIONS: Record<keyof typeof FunnelDimensionEnum, FunnelDimension> = {
   SEGMENT: 'segment',
   CHANNEL: 'channel',
   CAMPAIGN: 'campaignId',
   TEAM: 'team',
-};
-
-/** Longest period a report covers in one query. */
-const MAX_PERIOD_DAYS = 3660;
-
-export const checkPeriod = (from: string, to: string): void => {
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
-  if (days <= 0)
-    throw userInputError('to must be after from', [{ path: 'to', message: 'must be after from' }]);
-  if (days > MAX_PERIOD_DAYS) {
-    throw userInputError(`the period may span at most ${MAX_PERIOD_DAYS} days`, [
-      { path: 'to', message: `at most ${MAX_PERIOD_DAYS} days after from` },
-    ]);
-  }
 };
 
 /** Counts by key as a list for GraphQL, zeros left out, sorted by key. */
@@ -62,8 +47,7 @@ export class ReportResolver {
     @Arg('filter', () => FunnelFilter, { nullable: true }) filter: FunnelFilter | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     return funnelReport(ctx.services.access, {
       from,
       to,
@@ -84,8 +68,7 @@ export class ReportResolver {
     filter: SlaComplianceFilter | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    checkPeriod(from, to);
-    await ensureConsistent(ctx, consistentWith);
+    await enterPeriod(ctx, { from, to, consistentWith });
     const rows = await slaCompliance(ctx.services.access, {
       from,
       to,

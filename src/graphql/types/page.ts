@@ -1,5 +1,7 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import type { PageArgs } from '../../projections/connection';
+import { ensureConsistent } from '../consistency';
+import type { GraphQLContext } from '../context';
 import { userInputError } from '../errors';
 import { DateTimeScalar } from '../scalars';
 
@@ -52,3 +54,20 @@ export class PeriodArgs {
   })
   consistentWith?: string | null;
 }
+
+/** Longest period a report covers in one query. */
+const MAX_PERIOD_DAYS = 3660;
+
+/** A report's period checked (BAD_USER_INPUT), then the wait for its `consistentWith`. */
+export const enterPeriod = async (ctx: GraphQLContext, args: PeriodArgs): Promise<void> => {
+  const days = (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000;
+  if (days <= 0) {
+    throw userInputError('to must be after from', [{ path: 'to', message: 'must be after from' }]);
+  }
+  if (days > MAX_PERIOD_DAYS) {
+    throw userInputError(`the period may span at most ${MAX_PERIOD_DAYS} days`, [
+      { path: 'to', message: `at most ${MAX_PERIOD_DAYS} days after from` },
+    ]);
+  }
+  await ensureConsistent(ctx, args.consistentWith);
+};
