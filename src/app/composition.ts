@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Anchorer } from '../audit/anchorer';
 import { CommandHandler } from '../commands/handle';
 import { createEsdbEventStore } from '../eventstore/esdb';
 import type { EventStore } from '../eventstore/port';
 import { SqliteEventStore } from '../eventstore/sqlite';
 import { SlaMonitor } from '../processes/sla-monitor';
+import { withPrivacy } from '../privacy/wire';
+import { sealedStore } from '../privacy/vault';
 import { PROJECTIONS } from '../projections/catalog';
+import { ProjectionFollower } from '../projections/follower';
+import type { ProjectionsView } from '../projections/generations';
 import { ProjectionRunner, type RunnerOptions } from '../projections/runner';
 import { dueDeadlines } from '../projections/sla-deadlines/queries';
 import { createMongoReadStore } from '../readstore/mongo';
@@ -18,8 +25,14 @@ const SLA_MONITOR_BATCH = 100;
 export interface AppOptions {
   clock?: () => Date;
   runner?: RunnerOptions;
-  /** Run the projections (and the SLA monitor) in this process; API-only replicas do not. */
+  /**
+   * Run the projections (and the SLA monitor) in this process; API-only replicas do not: they
+   * follow the projector processes' progress through the read store.
+   */
   projections?: boolean;
+  /** This process's name among projectors (default host:pid:random). */
+  projectorId?: string; /** Wraps the event store, e.g. to time its appends (observability/eventstore). */
+  instrumentEvents?: (events: EventStore) => EventStore;
 }
 
 /** Everything the process runs, wired from the configuration: the composition root. */
@@ -28,15 +41,21 @@ export interface App {
   events: EventStore;
   readStore: ReadStore;
   handler: CommandHandler;
+  /** Projects in this process (started only when `projections` is on). */
   runner: ProjectionRunner;
+  /** What queries read through: the runner, or in an API-only replica a follower. */
+  projections: ProjectionsView;
   slaMonitor: SlaMonitor;
+  /** Signs anchors of every stream head (only with ANCHOR_SECRET, where projections run). */
+  anchorer: Anchorer | undefined;
   start(): Promise<void>;
   /** Stores reachable and every projection within `maxLagSeconds` of the log. */
   ready(maxLagSeconds: number): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
-const openEventStore = (config: Config): EventStore =>
+/** The configured event store alone (commands that need no read models: seed, verify, export). */
+export const openEventStore = (config: Config): EventStore =>
   config.EVENTSTORE_URL
     ? createEsdbEventStore(config.EVENTSTORE_URL)
     : new SqliteEventStore(join(config.DATA_DIR, 'events.db'));
@@ -48,30 +67,49 @@ const openReadStore = (config: Config): Promise<ReadStore> =>
 
 export const openApp = async (config: Config, options: AppOptions = {}): Promise<App> => {
   const clock = options.clock ?? (() => new Date());
-  const events = openEventStore(config);
+  const events = await withPrivacy(
+    (options.instrumentEvents ?? ((e) => e))(openEventStore(config)),
+    config,
+  );
   const readStore = await openReadStore(config);
   const handler = new CommandHandler(events, { clock });
+  const runProjections = options.projections ?? true;
+  // Leased even when alone: a second process on the same stores (another `npm start` on the
+  // same DATA_DIR, a second projector) stands by instead of writing the same read models.
   const runner = new ProjectionRunner(events, readStore, PROJECTIONS, {
     clock,
+    lease: {
+      owner: options.projectorId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      ttlMs: config.PROJECTOR_LEASE_MS,
+    },
     ...options.runner,
   });
+  const follower = runProjections
+    ? undefined
+    : new ProjectionFollower(events, readStore, PROJECTIONS, { clock });
+  const projections: ProjectionsView = follower ?? runner;
   const slaMonitor = new SlaMonitor({
     handler,
     clock,
-    dueDeadlines: (now) => dueDeadlines(runner.access, now, SLA_MONITOR_BATCH),
+    dueDeadlines: (now) => dueDeadlines(projections.access, now, SLA_MONITOR_BATCH),
   });
-  const runProjections = options.projections ?? true;
+  const anchorer = config.ANCHOR_SECRET
+    ? new Anchorer({ events: sealedStore(events), secret: config.ANCHOR_SECRET, clock })
+    : undefined;
   return {
     config,
     events,
     readStore,
     handler,
     runner,
+    projections,
     slaMonitor,
+    anchorer,
     async start() {
-      if (!runProjections) return;
+      if (follower) return follower.start();
       await runner.start();
       slaMonitor.start(config.SLA_MONITOR_INTERVAL_MS);
+      anchorer?.start(config.ANCHOR_INTERVAL_MS);
     },
     async ready(maxLagSeconds) {
       const reach = (probe: Promise<unknown>) =>
@@ -84,9 +122,9 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
         reach(events.headPosition()),
         reach(readStore.readMeta('ready-probe')),
       ]);
-      const lagging = runProjections
-        ? (await runner.status()).filter((s) => s.lagSeconds > maxLagSeconds).map((s) => s.name)
-        : [];
+      const lagging = (await projections.status().catch(() => []))
+        .filter((s) => s.lagSeconds > maxLagSeconds)
+        .map((s) => s.name);
       return {
         ok: eventStore === 'ok' && readStoreCheck === 'ok' && lagging.length === 0,
         checks: { eventStore, readStore: readStoreCheck, laggingProjections: lagging },
@@ -94,7 +132,8 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
     },
     async close() {
       await slaMonitor.stop();
-      await runner.stop();
+      await anchorer?.stop();
+      await (follower ? follower.stop() : runner.stop());
       await readStore.close();
       await events.close();
     },

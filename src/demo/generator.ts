@@ -21,6 +21,8 @@ export interface DemoParams {
   seed: string | number;
   /** First instant of the year (ISO-8601; a date means midnight UTC). */
   start: string;
+  /** Length of the story in days (default 365: a year). */
+  days?: number;
 }
 
 /** Bump when the generator's output changes for the same parameters (caches key on it). */
@@ -38,10 +40,10 @@ const CAPTURE_HOURS: ReadonlyArray<readonly [number, number]> = [
 const EVENT_SHARE = 0.06;
 const WEBINAR_SHARE = 0.09;
 
-/** Relative capture volume of each day of the year, from `startMs`. */
-const dayWeights = (startMs: number): Float64Array => {
-  const weights = new Float64Array(DEMO_DAYS);
-  for (let d = 0; d < DEMO_DAYS; d += 1) {
+/** Relative capture volume of each day of the story, from `startMs`: growth of 25% a year. */
+const dayWeights = (startMs: number, days: number): Float64Array => {
+  const weights = new Float64Array(days);
+  for (let d = 0; d < days; d += 1) {
     const date = new Date(startMs + d * DAY);
     const day = Math.floor((startMs + d * DAY) / DAY);
     weights[d] =
@@ -58,8 +60,18 @@ const parseStart = (start: string): number => {
   return ms;
 };
 
-const checkParams = ({ leads }: DemoParams): void => {
+/** Longest story: ten years. */
+export const MAX_DEMO_DAYS = 3_650;
+
+const daysOf = (params: DemoParams): number => params.days ?? DEMO_DAYS;
+
+const checkParams = (params: DemoParams): void => {
+  const { leads } = params;
   if (!Number.isInteger(leads) || leads < 0) throw new RangeError('leads must be an integer >= 0');
+  const days = daysOf(params);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DEMO_DAYS) {
+    throw new RangeError(`days must be an integer from 1 to ${MAX_DEMO_DAYS}`);
+  }
 };
 
 /** Capture time, region and source of every lead, in capture order. */
@@ -119,7 +131,8 @@ const planLeads = (params: DemoParams, schedule: Schedule, weights: Float64Array
 export const demoSchedule = (params: DemoParams): Schedule => {
   checkParams(params);
   const startMs = parseStart(params.start);
-  const weights = dayWeights(startMs);
+  const days = daysOf(params);
+  const weights = dayWeights(startMs, days);
   const total = weights.reduce((a, b) => a + b, 0);
   const expectedLeads = (fromMs: number, toMs: number) => {
     let sum = 0;
@@ -130,7 +143,7 @@ export const demoSchedule = (params: DemoParams): Schedule => {
     return (params.leads * sum) / total;
   };
   const seed = String(params.seed);
-  return buildSchedule({ seed, tag: hashTag(seed), startMs, expectedLeads });
+  return buildSchedule({ seed, tag: hashTag(seed), startMs, days, expectedLeads });
 };
 
 interface Cursor {
@@ -198,7 +211,7 @@ class CursorHeap {
  */
 export function* generateDemo(params: DemoParams): Generator<DemoCommand> {
   const schedule = demoSchedule(params);
-  const plans = planLeads(params, schedule, dayWeights(schedule.startMs));
+  const plans = planLeads(params, schedule, dayWeights(schedule.startMs, daysOf(params)));
   const heap = new CursorHeap();
   if (schedule.commands.length > 0) heap.push({ items: schedule.commands, next: 0, rank: -1 });
   let planned = 0;

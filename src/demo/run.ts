@@ -59,6 +59,11 @@ export interface DemoRunOptions {
   progressEvery?: number;
   /** Rejections kept with their command, for diagnosis. */
   keepSamples?: number;
+  /**
+   * Commands between turns of the event loop: an embedded store answers without one, so a long
+   * run would otherwise hold off timers and signals (a stop request) until it ends.
+   */
+  yieldEvery?: number;
 }
 
 export interface DemoSummary {
@@ -145,6 +150,9 @@ export const runDemo = async (
       reject(command, failure.error, `follow-up ${failure.type}: ${ruleOf(failure.error)}`);
     }
     summary.commands += 1;
+    if (options.yieldEvery && summary.commands % options.yieldEvery === 0) {
+      await new Promise(setImmediate);
+    }
     if (onProgress && summary.commands % every === 0) {
       onProgress({
         commands: summary.commands,

@@ -100,12 +100,20 @@ export interface ScheduleParams {
   seed: string;
   tag: string;
   startMs: number;
+  /** Length of the story (default `DEMO_DAYS`). */
+  days?: number;
   /** Expected captured leads in [fromMs, toMs): goals follow the lead volume. */
   expectedLeads: (fromMs: number, toMs: number) => number;
 }
 
-export const buildSchedule = ({ seed, tag, startMs, expectedLeads }: ScheduleParams): Schedule => {
-  const endMs = startMs + DEMO_DAYS * DAY;
+export const buildSchedule = ({
+  seed,
+  tag,
+  startMs,
+  days = DEMO_DAYS,
+  expectedLeads,
+}: ScheduleParams): Schedule => {
+  const endMs = startMs + days * DAY;
   const rng = new Random(seed, 'schedule');
   const start = new Date(startMs);
   const [y0, m0] = [start.getUTCFullYear(), start.getUTCMonth()];

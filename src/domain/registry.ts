@@ -7,18 +7,20 @@ import { GOALS_EVENTS } from './goals/events';
 import { LEAD_EVENTS } from './lead/events';
 import { SLA_EVENTS } from './sla/events';
 import { UPCASTERS } from './upcasting';
+import { LEDGER_EVENTS } from '../audit/events';
 
 export interface EventTypeInfo {
   /** The version new events are written with; older ones are upcast to it on read. */
   schemaVersion: number;
   schema: z.ZodType;
-  aggregate: AggregateName;
+  /** `ledger`: the ledger's own anchors (src/audit), written by no command. */
+  aggregate: AggregateName | 'ledger';
   /** Data fields holding personal data: encrypted per lead, scrubbed when it is forgotten. */
   pii: readonly string[];
 }
 
 const entries = (
-  aggregate: AggregateName,
+  aggregate: EventTypeInfo['aggregate'],
   schemas: Record<string, z.ZodType>,
   versions: Record<string, number> = {},
   pii: Record<string, readonly string[]> = {},
@@ -36,6 +38,7 @@ export const EVENT_TYPES: Readonly<Record<string, EventTypeInfo>> = {
   ...entries('slaAgreement', SLA_EVENTS),
   ...entries('campaign', CAMPAIGN_EVENTS),
   ...entries('goals', GOALS_EVENTS),
+  ...entries('ledger', LEDGER_EVENTS),
 };
 
 const infoOf = (type: string): EventTypeInfo => {

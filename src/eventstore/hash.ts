@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StoredEvent } from './port';
+import type { StoredEvent, Verification } from './port';
 
 /** prevHash of a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -57,29 +57,62 @@ export const eventHash = (prevHash: string, event: HashedFields): string =>
     canonicalEnvelope(event, canonicalJson(event.data), canonicalJson(event.metadata)),
   );
 
-/** Re-walks a stream's chain: revisions contiguous from 0, each link and hash as recomputed. */
-export const verifyChain = (events: Iterable<StoredEvent>) => {
-  let prevHash = GENESIS_HASH;
-  let expectedRevision = 0;
-  let eventsChecked = 0;
-  for (const event of events) {
-    eventsChecked += 1;
+/**
+ * Checks one stream's chain an event at a time, in the order given (revision order for a stream
+ * read, log order for a whole-log pass): revisions contiguous from 0, each link and hash as
+ * recomputed. After the first failure it only counts; `result()` reports that failure.
+ */
+export class ChainCheck {
+  private prevHash = GENESIS_HASH;
+  private expectedRevision = 0;
+  private checked = 0;
+  private failure: Verification | null = null;
+
+  /** Adds the stream's next event; false once the chain is broken (at this event or before). */
+  add(event: StoredEvent): boolean {
+    this.checked += 1;
+    if (this.failure) return false;
     const { hash, prevHash: storedPrev, ...metadata } = event.metadata;
-    const fail = (reason: string) => ({
-      ok: false,
-      eventsChecked,
-      firstBadPosition: event.position,
-      reason,
-    });
-    if (event.revision !== expectedRevision) {
-      return fail(`revision ${event.revision} where ${expectedRevision} was expected`);
+    const fail = (reason: string) => {
+      this.failure = {
+        ok: false,
+        eventsChecked: this.checked,
+        firstBadPosition: event.position,
+        reason,
+      };
+      return false;
+    };
+    if (event.revision !== this.expectedRevision) {
+      return fail(`revision ${event.revision} where ${this.expectedRevision} was expected`);
     }
-    if (storedPrev !== prevHash) return fail('prevHash does not link to the previous event');
-    if (eventHash(prevHash, { ...event, metadata }) !== hash) {
+    if (storedPrev !== this.prevHash) return fail('prevHash does not link to the previous event');
+    if (eventHash(this.prevHash, { ...event, metadata }) !== hash) {
       return fail('hash does not match the event content');
     }
-    prevHash = hash;
-    expectedRevision += 1;
+    this.prevHash = hash;
+    this.expectedRevision += 1;
+    return true;
   }
-  return { ok: true, eventsChecked, firstBadPosition: null, reason: null };
+
+  get ok(): boolean {
+    return this.failure === null;
+  }
+
+  result(): Verification {
+    return (
+      this.failure ?? {
+        ok: true,
+        eventsChecked: this.checked,
+        firstBadPosition: null,
+        reason: null,
+      }
+    );
+  }
+}
+
+/** Re-walks a stream's chain: revisions contiguous from 0, each link and hash as recomputed. */
+export const verifyChain = (events: Iterable<StoredEvent>): Verification => {
+  const check = new ChainCheck();
+  for (const event of events) if (!check.add(event)) break;
+  return check.result();
 };

@@ -1,13 +1,15 @@
 import type { CommandHandler } from '../commands/handle';
 import type { Actor } from '../domain/shared/values';
 import type { EventStore } from '../eventstore/port';
+import { NO_SPAN, type SpanHandle } from '../observability/tracing';
 import type { ReadModelAccess } from '../projections/projection';
 import type { ProjectionStatus } from '../projections/runner';
 import { createLoaders, type Loaders } from './loaders';
 
 /** What the resolvers use, wired by the composition root; nothing here is per request. */
 export interface Services {
-  handler: CommandHandler;
+  /** The command handler (in the server: timed and traced, see observability/commands). */
+  handler: Pick<CommandHandler, 'handle'>;
   events: EventStore;
   /** Read models, through their live generations. */
   access: ReadModelAccess;
@@ -21,23 +23,48 @@ export interface Services {
   clock: () => Date;
 }
 
+/** What a request turned out to be, filled in as it runs: for the access log and the trace. */
+export interface Observed {
+  /** The operation's name as the document gives it (null: anonymous or not resolved). */
+  operationName: string | null;
+  operationType: string | null;
+  /** API codes of the errors answered, in order. */
+  errorCodes: string[];
+  /** The request's span (a no-op unless tracing is on). */
+  span: SpanHandle;
+}
+
 export interface GraphQLContext {
   /** Who asks; null when the request carries no token (and the server is not open). */
   actor: Actor | null;
-  /** Recorded as the correlation id of the events a mutation writes. */
+  /** This request's id (`x-request-id`): on its log lines and its span. */
   requestId: string;
+  /** Recorded as the correlation id of the events a mutation writes (`x-correlation-id`). */
+  correlationId: string;
   services: Services;
   /** Per-request batching of read-model lookups. */
   loaders: Loaders;
+  observed: Observed;
 }
+
+export const observing = (): Observed => ({
+  operationName: null,
+  operationType: null,
+  errorCodes: [],
+  span: NO_SPAN,
+});
 
 export const createContext = (
   services: Services,
   actor: Actor | null,
   requestId: string,
+  /** Defaults: the request id as correlation id, a fresh record. */
+  options: { correlationId?: string; observed?: Observed } = {},
 ): GraphQLContext => ({
   actor,
   requestId,
+  correlationId: options.correlationId ?? requestId,
   services,
   loaders: createLoaders(services.access),
+  observed: options.observed ?? observing(),
 });

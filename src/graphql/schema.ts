@@ -6,7 +6,7 @@ import type { LivePubSub } from './live-feed';
 import { pubSub as emptyPubSub } from './live-feed';
 import { AnalyticsResolver } from './resolvers/analytics';
 import { AttributionResolver } from './resolvers/attribution';
-import { AuditResolver } from './resolvers/audit';
+import { AuditResolver, DroppedLeadResolver } from './resolvers/audit';
 import { CommandResolver } from './resolvers/commands';
 import { LeadResolver } from './resolvers/leads';
 import { LiveResolver } from './resolvers/live';
@@ -19,6 +19,7 @@ const RESOLVERS = [
   AnalyticsResolver,
   AttributionResolver,
   AuditResolver,
+  DroppedLeadResolver,
   CommandResolver,
   LiveResolver,
 ] as const;

@@ -1,3 +1,4 @@
+import { Periodic } from './periodic';
 import { createHash } from 'node:crypto';
 import type { CommandHandler } from '../commands/handle';
 import type { SlaKind } from '../domain/lead/events';
@@ -76,14 +77,7 @@ export class SlaMonitor {
   private readonly clock: () => Date;
   private readonly onError: NonNullable<SlaMonitorOptions['onError']>;
   private readonly onTick: SlaMonitorOptions['onTick'];
-  /** The last tick queued; ticks run one after another. */
-  private tail: Promise<unknown> = Promise.resolve();
-  /** The scheduled tick and its reporting. */
-  private scheduled: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
-  /** Bumped by start and stop, so a loop left over from an earlier start ends. */
-  private generation = 0;
-  private running = false;
+  private readonly periodic: Periodic<TickSummary>;
 
   constructor(options: SlaMonitorOptions) {
     this.handler = options.handler;
@@ -97,44 +91,26 @@ export class SlaMonitor {
           error,
         ));
     this.onTick = options.onTick;
+    this.periodic = new Periodic(
+      () => this.check(),
+      (error) => this.onError(error),
+      (summary) => this.onTick?.(summary),
+    );
   }
 
   /** Checks the deadlines due now; waits for a tick in progress first, so ticks never overlap. */
   tick(): Promise<TickSummary> {
-    const run = this.tail.then(() => this.check());
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.periodic.run();
   }
 
   /** Ticks now and then `intervalMs` after each tick ends. */
   start(intervalMs = DEFAULT_SLA_MONITOR_INTERVAL_MS): void {
-    if (this.running) return;
-    this.running = true;
-    const generation = ++this.generation;
-    const schedule = (delay: number) => {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.scheduled = this.tick()
-          .then((summary) => this.onTick?.(summary))
-          .catch((error: unknown) => this.onError(error))
-          .finally(() => {
-            if (this.generation === generation) schedule(intervalMs);
-          });
-      }, delay);
-      // The monitor alone must not keep the process alive.
-      this.timer.unref();
-    };
-    schedule(0);
+    this.periodic.start(intervalMs);
   }
 
   /** Stops scheduling and waits for the tick in progress, if any. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.generation += 1;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.scheduled;
-    await this.tail;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   private async check(): Promise<TickSummary> {

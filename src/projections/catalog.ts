@@ -1,6 +1,8 @@
 import { attributionProjection } from './attribution/projection';
+import { auditTrailProjection } from './audit-trail/projection';
 import { campaignsProjection } from './campaigns/projection';
 import { dealsProjection } from './deals/projection';
+import { droppedLeadsProjection } from './dropped-leads/projection';
 import { funnelProjection } from './funnel/projection';
 import { goalsProjection } from './goals/projection';
 import { leadsProjection } from './leads/projection';
@@ -24,4 +26,6 @@ export const PROJECTIONS: readonly Projection[] = [
   lostReasonsProjection,
   goalsProjection,
   attributionProjection,
+  auditTrailProjection,
+  droppedLeadsProjection,
 ];

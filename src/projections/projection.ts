@@ -12,6 +12,10 @@ export interface ProjectionEvent<D = unknown> {
   /** When the store recorded it. */
   recordedAt: string;
   actorId: string;
+  /** The actor's roles when it acted. */
+  actorRoles?: readonly string[];
+  /** The request that recorded it. */
+  correlationId?: string;
 }
 
 /** Read access, during projection, to documents the projection declared in `needs`. */

@@ -1,9 +1,22 @@
 import { upcast } from '../domain/registry';
 import type { EventStore, StoredEvent, Subscription } from '../eventstore/port';
 import { alreadyApplied, applyChange } from '../readstore/coalesce';
-import type { Doc, PositionedChange, ReadStore, Value } from '../readstore/port';
+import type { Doc, PositionedChange, ReadStore } from '../readstore/port';
 import type { DocView, Projection, ProjectionEvent, ReadModelAccess } from './projection';
+import {
+  asMeta,
+  buildingKey,
+  checkpointName as checkpointOf,
+  lagAfter,
+  liveAccess,
+  metaKey,
+  physical,
+  type ProjectionStatus,
+  type ProjectionsView,
+} from './generations';
 import { Workspace } from './workspace';
+
+export type { ProjectionStatus } from './generations';
 
 export interface RunnerOptions {
   /** Most events per live batch. */
@@ -22,21 +35,23 @@ export interface RunnerOptions {
   dropGraceMs?: number;
   clock?: () => Date;
   onError?: (error: unknown) => void;
+  /**
+   * Several projector processes on one read store: each projection runs only where its lease
+   * (in the read store) is held, so exactly one process writes it; the others stand by and take
+   * it over once it expires. Without it, this runner projects everything.
+   */
+  lease?: LeaseOptions;
 }
 
-export interface ProjectionStatus {
-  name: string;
-  generation: number;
-  /** Last event position applied ('' before the first). */
-  position: string;
-  lagEvents: number;
-  lagSeconds: number;
-  rebuilding: boolean;
-}
-
-interface GenerationMeta {
-  generation: number;
-  version: number;
+export interface LeaseOptions {
+  /** This process, unique among the projectors (e.g. host and pid). */
+  owner: string;
+  /** How long a lease lasts unless renewed: how soon a standby takes over a dead holder (ms). */
+  ttlMs: number;
+  /** How often leases are renewed and free ones sought (ms; default a third of `ttlMs`). */
+  renewMs?: number;
+  /** Told when this process gains or loses a projection. */
+  onChange?: (change: { projection: string; held: boolean }) => void;
 }
 
 /** One projection writing one generation of its collections. */
@@ -52,9 +67,6 @@ interface Member {
   retired: boolean;
 }
 
-/** Lag beyond this many events is reported as this many (counting is a scan on some stores). */
-const LAG_COUNT_LIMIT = 100_000;
-
 const beforeDeadline = <T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -63,11 +75,9 @@ const beforeDeadline = <T>(promise: Promise<T>, ms: number): Promise<T | 'timeou
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 };
 
-const metaKey = (name: string) => `projection:${name}`;
-const buildingKey = (name: string) => `projection:${name}:building`;
+const leaseName = (projection: string) => `projector:${projection}`;
 const checkpointName = (m: Pick<Member, 'projection' | 'generation'>) =>
-  `${m.projection.name}@g${m.generation}`;
-const physical = (logical: string, generation: number) => `${logical}_g${generation}`;
+  checkpointOf(m.projection.name, m.generation);
 const physicalOf = (m: Member, logical: string) =>
   m.names.get(logical) ?? physical(logical, m.generation);
 const lowestCheckpoint = (members: readonly Member[]) =>
@@ -75,11 +85,6 @@ const lowestCheckpoint = (members: readonly Member[]) =>
     (min, m) => (m.checkpoint < min ? m.checkpoint : min),
     members[0]?.checkpoint ?? '',
   );
-
-const asMeta = (value: Value | undefined): GenerationMeta | undefined =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? { generation: Number(value.generation), version: Number(value.version) }
-    : undefined;
 
 export const toProjectionEvent = (event: StoredEvent): ProjectionEvent => ({
   type: event.type,
@@ -90,6 +95,8 @@ export const toProjectionEvent = (event: StoredEvent): ProjectionEvent => ({
   occurredAt: event.occurredAt,
   recordedAt: event.recordedAt,
   actorId: event.metadata.actor.id,
+  actorRoles: event.metadata.actor.roles,
+  correlationId: event.metadata.correlationId,
 });
 
 /**
@@ -97,7 +104,7 @@ export const toProjectionEvent = (event: StoredEvent): ProjectionEvent => ({
  * bulk write plus checkpoints per batch, a checkpoint that advances over events no projection
  * handles, rebuilds into a fresh generation while the old one serves, and read-your-writes.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements ProjectionsView {
   private readonly batchSize: number;
   private readonly batchDeadlineMs: number;
   private readonly rebuildBatchSize: number;
@@ -119,6 +126,12 @@ export class ProjectionRunner {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly onStop = new Set<() => void>();
   private waiters: Array<{ position: string; resolve: (ok: boolean) => void }> = [];
+  private readonly lease: LeaseOptions | undefined;
+  /** Projections whose lease this process holds, with when the lease ends (ms). */
+  private readonly held = new Map<string, number>();
+  private leasing: Promise<void> | undefined;
+  /** Projections being joined after their lease was taken, in order. */
+  private joining: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: EventStore,
@@ -143,16 +156,8 @@ export class ProjectionRunner {
       if (names.has(p.name)) throw new Error(`two projections named ${p.name}`);
       names.add(p.name);
     }
-    this.access = {
-      store,
-      collection: (logical) => {
-        const owner = projections.find((p) => p.collections.some((c) => c.name === logical));
-        if (!owner) throw new Error(`no projection owns the collection ${logical}`);
-        const generation = this.live.get(owner.name);
-        if (generation === undefined) throw new Error(`projection ${owner.name} is not started`);
-        return physical(logical, generation);
-      },
-    };
+    this.lease = options.lease;
+    this.access = liveAccess(store, projections, (name) => this.live.get(name));
   }
 
   /** What query functions read through: logical collection names resolve to live generations. */
@@ -163,23 +168,31 @@ export class ProjectionRunner {
    * (the old generation keeps serving meanwhile), and starts the live loop.
    */
   async start(): Promise<void> {
-    for (const projection of this.projections) {
-      const meta = asMeta(await this.store.readMeta(metaKey(projection.name)));
-      if (!meta) {
-        const member = await this.openGeneration(projection, 1);
-        await this.store.writeMeta(metaKey(projection.name), {
-          generation: 1,
-          version: projection.version,
-        });
-        this.live.set(projection.name, 1);
-        this.members.push(member);
-        continue;
-      }
-      this.live.set(projection.name, meta.generation);
-      this.members.push(await this.openGeneration(projection, meta.generation));
-      if (meta.version !== projection.version) void this.startRebuild(projection, meta.generation);
-    }
+    if (this.lease) {
+      await this.tendLeases();
+      await this.joining;
+    } else for (const projection of this.projections) await this.join(projection);
     this.running = this.loop();
+    if (this.lease) this.leasing = this.leaseLoop(this.lease);
+  }
+
+  /** Makes a projection a member: its live generation (the first, for a new one), rebuilt in
+   * the background when its version changed. */
+  private async join(projection: Projection): Promise<void> {
+    const meta = asMeta(await this.store.readMeta(metaKey(projection.name)));
+    if (!meta) {
+      const member = await this.openGeneration(projection, 1);
+      await this.store.writeMeta(metaKey(projection.name), {
+        generation: 1,
+        version: projection.version,
+      });
+      this.live.set(projection.name, 1);
+      this.members.push(member);
+      return;
+    }
+    this.live.set(projection.name, meta.generation);
+    this.members.push(await this.openGeneration(projection, meta.generation));
+    if (meta.version !== projection.version) void this.startRebuild(projection, meta.generation);
   }
 
   async stop(): Promise<void> {
@@ -187,9 +200,102 @@ export class ProjectionRunner {
     for (const wake of [...this.onStop]) wake();
     await this.subscription?.close();
     await this.running;
+    await this.leasing;
+    await this.joining;
     this.running = undefined;
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
+    // Stopped cleanly, checkpoint written: a standby need not wait for the leases to expire.
+    if (this.lease) {
+      for (const name of this.held.keys()) {
+        await this.store.releaseLease(leaseName(name), this.lease.owner).catch(this.onError);
+      }
+      this.held.clear();
+    }
+  }
+
+  /** Projections whose lease this process holds (all of them without leases). */
+  heldProjections(): string[] {
+    return this.lease ? [...this.held.keys()] : this.projections.map((p) => p.name);
+  }
+
+  private async leaseLoop(lease: LeaseOptions): Promise<void> {
+    const every = lease.renewMs ?? Math.max(10, Math.floor(lease.ttlMs / 3));
+    while (!this.stopped) {
+      await this.pause(every);
+      if (this.stopped) return;
+      await this.tendLeases();
+    }
+  }
+
+  /**
+   * Renews the leases held, takes free ones (joining their projections) and gives up the ones
+   * lost; a projection held by another process has its live generation followed from the meta.
+   */
+  private async tendLeases(): Promise<void> {
+    const lease = this.lease!;
+    // Every lease renewed or taken first: a slow join must not delay another one's renewal.
+    const gained: Projection[] = [];
+    for (const projection of this.projections) {
+      const { name } = projection;
+      // Wall time, not the business clock: leases are about processes, not about the story.
+      const now = Date.now();
+      let granted: boolean;
+      try {
+        granted = await this.store.acquireLease(leaseName(name), lease.owner, now, lease.ttlMs);
+      } catch (error) {
+        this.onError(error);
+        // Unknown: held while it surely has not expired, lost after.
+        granted = (this.held.get(name) ?? 0) > now;
+        if (granted) continue;
+      }
+      const holding = this.held.has(name);
+      if (granted) {
+        this.held.set(name, now + lease.ttlMs);
+        if (!holding) gained.push(projection);
+      } else if (holding) {
+        this.held.delete(name);
+        this.members = this.members.filter((m) => m.projection !== projection);
+        this.replan();
+        lease.onChange?.({ projection: name, held: false });
+      }
+    }
+    // The previous holder may have died mid-batch: its half-written batch is finished first,
+    // or the projections reading their own documents would see half of it.
+    const recovered =
+      gained.length > 0 ? this.joining.then(() => this.store.recover()) : Promise.resolve(0);
+    recovered.catch(() => undefined); // reported by each join that waits for it
+    // Joined one after another, apart from the renewals (opening a generation can be slow).
+    for (const projection of gained) {
+      this.joining = this.joining.then(async () => {
+        if (this.stopped || !this.held.has(projection.name)) return;
+        try {
+          await recovered;
+          await this.join(projection);
+        } catch (error) {
+          this.held.delete(projection.name);
+          await this.store
+            .releaseLease(leaseName(projection.name), lease.owner)
+            .catch(() => undefined);
+          this.onError(error);
+          return;
+        }
+        this.replan();
+        lease.onChange?.({ projection: projection.name, held: true });
+      });
+    }
+    for (const { name } of this.projections) {
+      if (this.held.has(name)) continue;
+      const meta = asMeta(await this.store.readMeta(metaKey(name)).catch(() => undefined));
+      if (meta) this.live.set(name, meta.generation);
+    }
+  }
+
+  /** The member set changed: the live loop re-plans from the lowest checkpoint. */
+  private replan(): void {
+    this.membersChanged = true;
+    void this.subscription?.close();
+    for (const wake of [...this.onStop]) wake();
   }
 
   /** Rebuilds a projection into a new generation and switches to it; resolves after the switch. */
@@ -229,21 +335,17 @@ export class ProjectionRunner {
         const member = this.members.find(
           (m) => m.projection === projection && m.generation === generation,
         );
-        const position = member?.checkpoint ?? '';
-        const lagEvents = await this.events.countAfter(position, LAG_COUNT_LIMIT);
-        let lagSeconds = 0;
-        if (lagEvents > 0) {
-          for await (const next of this.events.readAll({ from: position, batchSize: 1 })) {
-            lagSeconds = Math.max(0, (now - Date.parse(next.recordedAt)) / 1000);
-            break;
-          }
-        }
+        // A projection another projector holds: its checkpoint as that one last wrote it.
+        const position =
+          member?.checkpoint ??
+          (this.lease && !this.held.has(projection.name)
+            ? ((await this.store.getCheckpoint(checkpointOf(projection.name, generation))) ?? '')
+            : '');
         return {
           name: projection.name,
           generation,
           position,
-          lagEvents,
-          lagSeconds,
+          ...(await lagAfter(this.events, position, now)),
           rebuilding: this.rebuilding.has(projection.name),
         };
       }),
@@ -315,9 +417,26 @@ export class ProjectionRunner {
   // ---- the live loop ---------------------------------------------------------------------
 
   private async loop(): Promise<void> {
+    /** A batch failed midway (the store went away): finished before anything is re-read. */
+    let unfinished = false;
     while (!this.stopped) {
       this.membersChanged = false;
       let subscription: Subscription | undefined;
+      if (unfinished) {
+        try {
+          await this.store.recover();
+          unfinished = false;
+        } catch (error) {
+          this.onError(error);
+          await this.pause(this.retryDelayMs);
+          continue;
+        }
+      }
+      if (this.members.length === 0) {
+        // A standby (every lease held elsewhere): nothing to read until it gains one.
+        await this.pause(this.retryDelayMs);
+        continue;
+      }
       try {
         // Far behind (a new read store, a long stop): catch up in bulk, then plan again.
         const from = lowestCheckpoint(this.members);
@@ -339,6 +458,7 @@ export class ProjectionRunner {
       } catch (error) {
         this.onError(error);
         await this.pause(this.retryDelayMs);
+        unfinished = true;
       } finally {
         await subscription?.close();
       }
@@ -471,7 +591,7 @@ export class ProjectionRunner {
    * Catches members up to the head of the log in bulk: their documents stay in memory (a
    * `Workspace`), each event changes them in place, and once it holds `catchUpDocs` documents
    * they are written whole, with the members' checkpoints, in one `writeDocuments`. Ends at the head;
-   * when stopped, without writing (the checkpoints stay behind what was not written); when
+   * when stopped, after writing what it projected (a graceful stop keeps the work done); when
    * `pause()` holds, after the next write. `inLoop`: the live loop's, whose writes are in flight.
    */
   private async catchUp(
@@ -504,7 +624,9 @@ export class ProjectionRunner {
       from: lowestCheckpoint(members),
       batchSize: this.rebuildBatchSize,
     })) {
-      if (this.stopped) return;
+      // Stopping: what was projected is written with its checkpoints (a graceful stop keeps the
+      // work done); the events read but not projected are read again at the next start.
+      if (this.stopped) break;
       chunk.push(event);
       if (chunk.length < this.rebuildBatchSize) continue;
       await project();
@@ -512,8 +634,7 @@ export class ProjectionRunner {
       await flush();
       if (pause()) return;
     }
-    if (this.stopped) return;
-    if (chunk.length > 0) await project();
+    if (chunk.length > 0 && !this.stopped) await project();
     // Also when nothing changed: the checkpoints move over events the members do not handle.
     if (last !== '') await flush();
   }
@@ -611,6 +732,8 @@ export class ProjectionRunner {
     await this.createIndexes([member]);
     if (this.stopped) return;
 
+    // The lease went to another projector meanwhile: it resumes this generation itself.
+    if (this.lease && !this.held.has(projection.name)) return;
     // Join the live loop, which resumes from this member's checkpoint; switch once level.
     await new Promise<void>((resolve) => {
       this.members.push(member);

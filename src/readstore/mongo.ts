@@ -17,6 +17,7 @@ import type {
   DocWrite,
   Filter,
   FindOptions,
+  Lease,
   PositionedChange,
   ReadStore,
   Scalar,
@@ -28,10 +29,13 @@ import type {
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
+const LEASES = '_leases';
 /** Batches decided but maybe not fully written: replayed before anything else is read. */
 const REDO = '_redo';
 /** Characters of a batch's JSON per redo document (well under the 16 MB document limit). */
 const REDO_PART = 4_000_000;
+/** A redo log cut short younger than this may be a live writer's, still being written. */
+const REDO_LOGGING_GRACE_MS = 60_000;
 
 interface RedoPart {
   _id: string;
@@ -502,15 +506,20 @@ export class MongoReadStore implements ReadStore {
 
   /**
    * Finishes batches a crashed writer logged but may not have written fully: every update is
-   * guarded by the document's position, so what was written already is left as it is.
+   * guarded by the document's position, so what was written already is left as it is, and a
+   * live writer's batch finished here too is harmless (the same writes, refused the second
+   * time). A log cut short means the crash came before any document was written: dropped,
+   * unless it is recent enough to be a live writer's still being logged.
    */
   async recover(): Promise<number> {
     const docs = await this.db.collection<RedoPart>(REDO).find({}).sort({ _id: 1 }).toArray();
     const batches = groupBy(docs, (doc) => doc.batch);
     let finished = 0;
     for (const [batch, parts] of batches) {
-      // A log cut short means the crash came before any document was written.
-      if (parts.length === parts[0]!.parts) {
+      if (parts.length !== parts[0]!.parts) {
+        const loggedAt = parseInt(batch.slice(0, 10), 36);
+        if (Date.now() - loggedAt < REDO_LOGGING_GRACE_MS) continue;
+      } else {
         const { updates, checkpoints } = JSON.parse(parts.map((p) => p.json).join('')) as {
           updates: DocUpdate[];
           checkpoints: Checkpoint[];
@@ -549,6 +558,36 @@ export class MongoReadStore implements ReadStore {
     await this.exclusive(() =>
       this.collection(META).replaceOne({ _id: key }, { value }, { upsert: true }),
     );
+  }
+
+  /**
+   * One conditional upsert: it matches only a lease that is ours or expired; when another owner
+   * holds it, the upsert's insert hits the `_id` and fails with a duplicate key: not acquired.
+   * Not queued behind `exclusive`: a renewal must not wait for a long bulk write.
+   */
+  async acquireLease(name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    try {
+      await this.db
+        .collection<Document & { _id: string }>(LEASES)
+        .updateOne(
+          { _id: name, $or: [{ owner }, { expiresAt: { $lte: now } }] },
+          { $set: { owner, expiresAt: now + ttlMs } },
+          { upsert: true },
+        );
+      return true;
+    } catch (error) {
+      if (isCode(error, DUPLICATE_KEY)) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.db.collection<Document & { _id: string }>(LEASES).deleteOne({ _id: name, owner });
+  }
+
+  async readLease(name: string): Promise<Lease | undefined> {
+    const doc = await this.db.collection<Document & { _id: string }>(LEASES).findOne({ _id: name });
+    return doc ? { name, owner: String(doc.owner), expiresAt: Number(doc.expiresAt) } : undefined;
   }
 
   async close(): Promise<void> {

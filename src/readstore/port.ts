@@ -99,6 +99,13 @@ export interface SumRow {
   sums: Record<string, number>;
 }
 
+/** A named lease: who holds it and until when (ms since the epoch, the holder's clock). */
+export interface Lease {
+  name: string;
+  owner: string;
+  expiresAt: number;
+}
+
 export interface IndexSpec {
   fields: string[];
   unique?: boolean;
@@ -138,6 +145,22 @@ export interface ReadStore {
   /** Small named values (projection generations and versions); one write is atomic. */
   readMeta(key: string): Promise<Value | undefined>;
   writeMeta(key: string, value: Value): Promise<void>;
+
+  /**
+   * Takes or renews the lease `name` for `owner` until `now + ttlMs`: true when it is free,
+   * expired, or already `owner`'s; false, and nothing changed, while another owner holds it.
+   * Atomic on its own (one conditional write), so two processes never both get it.
+   */
+  acquireLease(name: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it (a successor need not wait for it to expire). */
+  releaseLease(name: string, owner: string): Promise<void>;
+  readLease(name: string): Promise<Lease | undefined>;
+  /**
+   * Finishes batches a crashed writer left half-written (stores without transactions; 0 where
+   * a batch is atomic). Run before projecting what another process wrote: a projection that
+   * reads its own documents must not see half a batch. Safe beside live writers.
+   */
+  recover(): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type {
   Doc,
   DocWrite,
   Filter,
+  Lease,
   FindOptions,
   PositionedChange,
   ReadStore,
@@ -31,9 +32,14 @@ CREATE TABLE IF NOT EXISTS _meta (
   key   TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _leases (
+  name       TEXT PRIMARY KEY NOT NULL,
+  owner      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
-const INTERNAL_TABLES = new Set(['_checkpoints', '_meta']);
+const INTERNAL_TABLES = new Set(['_checkpoints', '_meta', '_leases']);
 
 /** Ids per `IN (...)` query; smaller lists are padded to a power of two to reuse statements. */
 const CHUNK = 512;
@@ -235,6 +241,8 @@ export class SqliteReadStore implements ReadStore {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Erasure: deleted and rewritten documents (a forgotten lead's PII) leave no bytes behind.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     const db = this.db;
@@ -250,6 +258,18 @@ export class SqliteReadStore implements ReadStore {
          ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
       ),
       meta: db.prepare<[string], string>('SELECT value FROM _meta WHERE key = ?').pluck(),
+      // One statement, so atomic across processes sharing the file: SQLite's own lock.
+      acquireLease: db.prepare<[{ name: string; owner: string; now: number; until: number }]>(
+        `INSERT INTO _leases (name, owner, expires_at) VALUES (@name, @owner, @until)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE _leases.owner = excluded.owner OR _leases.expires_at <= @now`,
+      ),
+      releaseLease: db.prepare<[string, string]>(
+        'DELETE FROM _leases WHERE name = ? AND owner = ?',
+      ),
+      lease: db.prepare<[string], { name: string; owner: string; expiresAt: number }>(
+        'SELECT name, owner, expires_at AS expiresAt FROM _leases WHERE name = ?',
+      ),
       saveMeta: db.prepare<[string, string]>(
         `INSERT INTO _meta (key, value) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
@@ -465,6 +485,28 @@ export class SqliteReadStore implements ReadStore {
     return attempt(() => {
       this.statements.saveMeta.run(key, JSON.stringify(value));
     });
+  }
+
+  acquireLease(name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    return attempt(
+      () =>
+        this.statements.acquireLease.run({ name, owner, now, until: now + ttlMs }).changes === 1,
+    );
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return attempt(() => {
+      this.statements.releaseLease.run(name, owner);
+    });
+  }
+
+  /** Every batch is one transaction: nothing is ever left half-written. */
+  recover(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  readLease(name: string): Promise<Lease | undefined> {
+    return attempt(() => this.statements.lease.get(name));
   }
 
   close(): Promise<void> {

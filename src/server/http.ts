@@ -18,11 +18,20 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator, Session } from '../graphql/auth';
-import { createContext, type GraphQLContext, type Services } from '../graphql/context';
-import { createErrorFormatter, ErrorCode } from '../graphql/errors';
+import {
+  createContext,
+  observing,
+  type GraphQLContext,
+  type Observed,
+  type Services,
+} from '../graphql/context';
+import { createErrorFormatter, ErrorCode, errorCodeOf } from '../graphql/errors';
 import { checkLimits, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
+import { observabilityPlugin } from '../observability/apollo-plugin';
+import type { Logger } from '../observability/logger';
+import { secondsSince, type Metrics } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 import { graphiqlAsset, graphiqlPage } from './graphiql';
-import type { Metrics } from './metrics';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -37,11 +46,8 @@ export interface HttpServerOptions {
   requestTimeoutMs: number;
   /** Readiness: stores reachable, projections caught up within a bound. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
-  log: (
-    level: 'info' | 'warn' | 'error',
-    message: string,
-    fields?: Record<string, unknown>,
-  ) => void;
+  logger: Logger;
+  tracing: Tracing;
 }
 
 export interface HttpServer {
@@ -60,7 +66,44 @@ class HttpError extends Error {
   }
 }
 
+/** Request and correlation ids taken from a client: short tokens, nothing a log could choke on. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
+/** Routes probed every few seconds: their access lines are debug, not info. */
+const QUIET_ROUTES: ReadonlySet<string> = new Set(['healthz', 'readyz', 'metrics', 'graphiql']);
+
+const saneId = (header: string | string[] | undefined): string | undefined =>
+  typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
+
+/** One HTTP request as its access log line tells it. */
+interface Exchange {
+  requestId: string;
+  correlationId: string;
+  /** Set once the request is authenticated. */
+  actorId: string | null;
+  observed: Observed;
+}
+
+/** A subscription open on a socket, until it completes or the socket closes. */
+interface LiveSubscription {
+  context: GraphQLContext;
+  started: bigint;
+}
+
+/** What a graphql-ws socket carries besides the socket and its upgrade request. */
+type SocketExtra = {
+  session?: Session | null;
+  subscriptions?: Map<string, LiveSubscription>;
+};
+
+/** The ids a log line about a request carries. */
+const idsOf = (request: Exchange | GraphQLContext) => ({
+  requestId: request.requestId,
+  correlationId: request.correlationId,
+  actorId: 'actorId' in request ? request.actorId : (request.actor?.id ?? null),
+  operationName: request.observed.operationName,
+});
+
 /** Largest query, in tokens, parsed at all. */
 const MAX_TOKENS = 20_000;
 
@@ -113,12 +156,8 @@ const headerMap = (req: IncomingMessage): HeaderMap => {
   return map;
 };
 
-const writeGraphQLResponse = async (
-  res: ServerResponse,
-  response: HTTPGraphQLResponse,
-  extra: Record<string, string>,
-) => {
-  const headers: Record<string, string> = { ...extra };
+const writeGraphQLResponse = async (res: ServerResponse, response: HTTPGraphQLResponse) => {
+  const headers: Record<string, string> = {};
   for (const [key, value] of response.headers) headers[key] = value;
   res.writeHead(response.status ?? 200, headers);
   if (response.body.kind === 'complete') {
@@ -156,28 +195,61 @@ const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
  * on the same path, /healthz, /readyz, /metrics, and GraphiQL in development.
  */
 export const createHttpServer = async (options: HttpServerOptions): Promise<HttpServer> => {
-  const { schema, services, authenticator, metrics, limits, log } = options;
-  const formatError = createErrorFormatter({
-    log: (error) =>
-      log('error', 'internal error', {
-        error: error instanceof Error ? error.stack : String(error),
-      }),
-  });
+  const { schema, services, authenticator, metrics, limits, logger, tracing } = options;
+  // Each error masked as INTERNAL is logged once, with the request it broke when known.
+  const reported = new WeakSet<object>();
+  const reportInternal = (error: unknown, fields: Record<string, unknown>) => {
+    if (typeof error === 'object' && error !== null) {
+      if (reported.has(error)) return;
+      reported.add(error);
+    }
+    logger.error({ ...fields, err: error }, 'internal error');
+  };
+  // The plugin reports with the request's ids first; this catches what never reached it.
+  const formatError = createErrorFormatter({ log: (error) => reportInternal(error, {}) });
+  const formatErrorOf = (context: GraphQLContext | undefined) =>
+    context
+      ? createErrorFormatter({ log: (error) => reportInternal(error, idsOf(context)) })
+      : formatError;
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // The process owns SIGTERM (drain, checkpoint, close); Apollo's own handler would re-raise it.
+    stopOnTerminationSignals: false,
     formatError,
     // Parsing is bounded too: a body of a million tokens is refused before validation.
     parseOptions: { maxTokens: MAX_TOKENS },
-    plugins: [ApolloServerPluginLandingPageDisabled(), queryLimitsPlugin(limits), metrics.plugin()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(limits),
+      observabilityPlugin({
+        metrics,
+        reportInternal: (error, context) => reportInternal(error, idsOf(context)),
+      }),
+    ],
   });
   await apollo.start();
+
+  /** The session of a request, its actor noted for the access log and the span. */
+  const authenticate = async (req: IncomingMessage, exchange: Exchange) => {
+    try {
+      const session = await authenticator.authenticate(req.headers.authorization);
+      exchange.actorId = session?.actor.id ?? null;
+      exchange.observed.span.update(undefined, { 'enduser.id': exchange.actorId });
+      return session;
+    } catch (error) {
+      const code = errorCodeOf(error);
+      exchange.observed.errorCodes.push(code);
+      if (code === ErrorCode.INTERNAL) reportInternal(error, idsOf(exchange));
+      throw error;
+    }
+  };
 
   const graphql = async (
     req: IncomingMessage,
     res: ServerResponse,
-    requestId: string,
+    exchange: Exchange,
     url: URL,
   ) => {
     const body = req.method === 'POST' ? await readBody(req, options.bodyLimitBytes) : '';
@@ -189,29 +261,53 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
         throw new HttpError(400, 'BAD_REQUEST', 'the request body is not valid JSON');
       }
     }
+    // What the client says it runs, for the access log until Apollo resolves the operation.
+    const declared =
+      req.method === 'POST'
+        ? (parsedBody as { operationName?: unknown } | null)?.operationName
+        : url.searchParams.get('operationName');
+    if (typeof declared === 'string' && GRAPHQL_NAME.test(declared)) {
+      exchange.observed.operationName = declared;
+    }
     const response = await withTimeout(
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: {
-          method: req.method ?? 'GET',
-          headers: headerMap(req),
-          search: url.search,
-          body: parsedBody,
+      tracing.inSpan(
+        'graphql',
+        {
+          'leadledger.request_id': exchange.requestId,
+          'leadledger.correlation_id': exchange.correlationId,
         },
-        context: async () => {
-          const session = await authenticator.authenticate(req.headers.authorization);
-          return createContext(services, session?.actor ?? null, requestId);
+        (span) => {
+          exchange.observed.span = span;
+          return apollo.executeHTTPGraphQLRequest({
+            httpGraphQLRequest: {
+              method: req.method ?? 'GET',
+              headers: headerMap(req),
+              search: url.search,
+              body: parsedBody,
+            },
+            context: async () => {
+              const session = await authenticate(req, exchange);
+              return createContext(services, session?.actor ?? null, exchange.requestId, {
+                correlationId: exchange.correlationId,
+                observed: exchange.observed,
+              });
+            },
+          });
         },
-      }),
+        req.headers,
+      ),
       options.requestTimeoutMs,
     );
-    await writeGraphQLResponse(res, response, { 'x-request-id': requestId });
+    await writeGraphQLResponse(res, response);
     return response.status ?? 200;
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<[string, number]> => {
+  const route = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+  ): Promise<[string, number]> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     const path = url.pathname;
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
@@ -253,7 +349,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
         sendJson(res, 405, errorBody('BAD_REQUEST', 'use GET or POST'), { allow: 'GET, POST' });
         return ['graphql', 405];
       }
-      return ['graphql', await graphql(req, res, requestId, url)];
+      return ['graphql', await graphql(req, res, exchange, url)];
     }
     sendJson(res, 404, {
       error: 'not found',
@@ -262,15 +358,50 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
     return ['other', 404];
   };
 
+  /** The access log: one line per request, ids and outcome only (no token, body or query). */
+  const logAccess = (
+    req: IncomingMessage,
+    exchange: Exchange,
+    route: string,
+    status: number,
+    started: bigint,
+  ) => {
+    const { observed } = exchange;
+    const fields = {
+      requestId: exchange.requestId,
+      correlationId: exchange.correlationId,
+      actorId: exchange.actorId,
+      method: req.method,
+      path: new URL(req.url ?? '/', 'http://localhost').pathname.slice(0, 200),
+      status,
+      ms: Math.round(secondsSince(started) * 1e4) / 10,
+      operationName: observed.operationName,
+      operationType: observed.operationType,
+      errors: observed.errorCodes.length > 0 ? observed.errorCodes : undefined,
+    };
+    if (QUIET_ROUTES.has(route)) logger.debug(fields, 'request');
+    else logger.info(fields, 'request');
+  };
+
   const server = createServer((req, res) => {
-    route(req, res)
-      .then(([name, status]) => metrics.httpRequests.inc({ route: name, status }))
+    const started = process.hrtime.bigint();
+    const requestId = saneId(req.headers['x-request-id']) ?? randomUUID();
+    const exchange: Exchange = {
+      requestId,
+      correlationId: saneId(req.headers['x-correlation-id']) ?? requestId,
+      actorId: null,
+      observed: observing(),
+    };
+    res.setHeader('x-request-id', exchange.requestId);
+    res.setHeader('x-correlation-id', exchange.correlationId);
+    route(req, res, exchange)
+      .then(([name, status]) => {
+        metrics.httpRequests.inc({ route: name, status });
+        logAccess(req, exchange, name, status, started);
+      })
       .catch((error: unknown) => {
         const known = error instanceof HttpError;
-        if (!known)
-          log('error', 'request failed', {
-            error: error instanceof Error ? error.stack : String(error),
-          });
+        if (!known) reportInternal(error, idsOf(exchange));
         const status = known ? error.status : 500;
         if (!res.headersSent) {
           sendJson(
@@ -286,6 +417,8 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
           );
         } else res.end();
         metrics.httpRequests.inc({ route: routeOf(req.url), status });
+        exchange.observed.errorCodes.push(known ? error.code : ErrorCode.INTERNAL);
+        logAccess(req, exchange, routeOf(req.url), status, started);
       });
   });
   // Slow clients cannot hold a connection open forever sending headers or a body.
@@ -296,7 +429,21 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
   const validationRules = options.introspection
     ? specifiedRules
     : [...specifiedRules, NoSchemaIntrospectionCustomRule];
-  const wsDisposable = useServer<Record<string, unknown>, { session?: Session | null }>(
+  /** Ends a subscription once (complete, error or closed socket): gauge down, one log line. */
+  const endSubscription = (
+    subscriptions: Map<string, LiveSubscription> | undefined,
+    id: string,
+  ) => {
+    const live = subscriptions?.get(id);
+    if (!subscriptions || !live) return;
+    subscriptions.delete(id);
+    metrics.subscriptions.dec();
+    logger.info(
+      { ...idsOf(live.context), ms: Math.round(secondsSince(live.started) * 1e4) / 10 },
+      'subscription ended',
+    );
+  };
+  const wsDisposable = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
       execute,
@@ -310,6 +457,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
           return false; // the client sees close code 4403 Forbidden
         }
         ctx.extra.session = session;
+        ctx.extra.subscriptions = new Map();
         // A socket does not outlive its token.
         if (session?.expiresAt) {
           const socket = ctx.extra.socket;
@@ -321,7 +469,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
         }
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         let document;
         try {
           document = parse(payload.query, { maxTokens: MAX_TOKENS });
@@ -351,22 +499,38 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
         } catch (error) {
           return [error as GraphQLError];
         }
+        const requestId = randomUUID();
+        const context = createContext(services, ctx.extra.session?.actor ?? null, requestId, {
+          correlationId: saneId(ctx.extra.request.headers['x-correlation-id']) ?? requestId,
+        });
+        context.observed.operationName = operation.name?.value ?? null;
+        context.observed.operationType = operation.operation;
+        ctx.extra.subscriptions?.set(id, { context, started: process.hrtime.bigint() });
         metrics.subscriptions.inc();
+        logger.info(idsOf(context), 'subscription started');
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: createContext(services, ctx.extra.session?.actor ?? null, randomUUID()),
+          contextValue: context,
         };
       },
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
-          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
-          : undefined,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-      onComplete: () => {
-        metrics.subscriptions.dec();
+      onNext: (ctx, id, _payload, _args, result) => {
+        if (!result.errors) return undefined;
+        const format = formatErrorOf(ctx.extra.subscriptions?.get(id)?.context);
+        return { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) };
+      },
+      onError: (ctx, id, _payload, errors) => {
+        const format = formatErrorOf(ctx.extra.subscriptions?.get(id)?.context);
+        return errors.map((e) => format(e.toJSON(), e));
+      },
+      onComplete: (ctx, id) => endSubscription(ctx.extra.subscriptions, id),
+      // A socket that drops may skip onComplete: what it still held ends here.
+      onClose: (ctx) => {
+        for (const id of [...(ctx.extra.subscriptions?.keys() ?? [])]) {
+          endSubscription(ctx.extra.subscriptions, id);
+        }
       },
     },
     wss,

@@ -1,24 +1,18 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { openApp, type App, type AppOptions } from '../app/composition';
 import type { Config } from '../app/config';
 import { createAuthenticator } from '../graphql/auth';
 import type { Services } from '../graphql/context';
 import { LiveFeed } from '../graphql/live-feed';
 import { buildLeadLedgerSchema } from '../graphql/schema';
+import { instrumentCommands } from '../observability/commands';
+import { instrumentEventStore } from '../observability/eventstore';
+import { loggerFromLog, rootLogger, type Log, type Logger } from '../observability/logger';
+import { Metrics } from '../observability/metrics';
+import { NO_TRACING, startTracing } from '../observability/tracing';
 import { createHttpServer, type HttpServer } from './http';
-import { Metrics } from './metrics';
 
-export type Log = (
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  fields?: Record<string, unknown>,
-) => void;
-
-/** One JSON line per message on stderr. */
-export const jsonLog: Log = (level, message, fields = {}) => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
-  );
-};
+export { jsonLog, type Log } from '../observability/logger';
 
 export interface Running {
   app: App;
@@ -32,25 +26,55 @@ export interface Running {
 }
 
 export interface ServeOptions extends AppOptions {
+  /** Where log lines go as `(level, message, fields)`; default: pino JSON lines on stderr. */
   log?: Log;
+  /** A pino logger to write to instead (e.g. over a test's stream); wins over `log`. */
+  logger?: Logger;
+  /** With OTEL_ENABLED: spans go here instead of OTLP over HTTP (tests: an in-memory exporter). */
+  spanExporter?: SpanExporter;
   host?: string;
 }
 
+/** The logger `serve` writes to: the caller's, or the process's at LOG_LEVEL. */
+const loggerFor = (config: Config, options: ServeOptions): Logger => {
+  if (options.logger) return options.logger;
+  if (options.log) return loggerFromLog(options.log, config.LOG_LEVEL);
+  const root = rootLogger();
+  root.level = config.LOG_LEVEL;
+  return root;
+};
+
 /** Opens the stores, starts projections and the SLA monitor, and serves the API. */
 export const serve = async (config: Config, options: ServeOptions = {}): Promise<Running> => {
-  const log = options.log ?? jsonLog;
+  const logger = loggerFor(config, options);
   const production = config.NODE_ENV === 'production';
   const authenticator = createAuthenticator(config.JWT_SECRET);
   if (authenticator.open) {
-    log(
-      'warn',
+    logger.warn(
       'JWT_SECRET is not set: the API is open and every request acts as an ADMIN (development only)',
     );
   }
-  const app = await openApp(config, options);
-  const { runner } = app;
+  const metrics = new Metrics();
+  const tracing = config.OTEL_ENABLED
+    ? startTracing({ exporter: options.spanExporter, logger })
+    : NO_TRACING;
+  const appOptions: AppOptions = {
+    ...options,
+    runner: {
+      onError: (error) => logger.error({ err: error }, 'projection runner failed'),
+      ...options.runner,
+    },
+    instrumentEvents: (events) => instrumentEventStore(events, { metrics, tracing }),
+  };
+  const app = await openApp(config, appOptions).catch(async (error: unknown) => {
+    await tracing.shutdown().catch(() => undefined);
+    throw error;
+  });
+  // The projections this process runs, or in an API-only replica the projectors' progress.
+  const runner = app.projections;
+  metrics.watchProjections(() => runner.status());
   const services: Services = {
-    handler: app.handler,
+    handler: instrumentCommands(app.handler, { metrics, tracing }),
     events: app.events,
     access: runner.access,
     projections: runner,
@@ -61,9 +85,8 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
     app.events,
     runner.access,
     (p, ms) => runner.waitFor(p, ms),
-    (error) => log('error', 'live feed failed', { error: String(error) }),
+    (error) => logger.error({ err: error }, 'live feed failed'),
   );
-  const metrics = new Metrics(() => runner.status());
   try {
     await app.start();
     await feed.start();
@@ -82,7 +105,8 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       ready: () => app.ready(config.READY_MAX_LAG_SECONDS),
-      log,
+      logger,
+      tracing,
     });
     // An open server acts as ADMIN for anyone who reaches it: keep it on this machine.
     const host = options.host ?? config.HOST ?? (authenticator.open ? '127.0.0.1' : undefined);
@@ -91,12 +115,16 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
       throw error;
     });
     const url = `http://${host ?? 'localhost'}:${port}/graphql`;
-    log('info', 'Lead Ledger API listening', {
-      url,
-      events: config.EVENTSTORE_URL ? 'EventStoreDB' : 'SQLite',
-      readModels: config.MONGODB_URI ? 'MongoDB' : 'SQLite',
-      dataDir: config.EVENTSTORE_URL && config.MONGODB_URI ? undefined : config.DATA_DIR,
-    });
+    logger.info(
+      {
+        url,
+        events: config.EVENTSTORE_URL ? 'EventStoreDB' : 'SQLite',
+        readModels: config.MONGODB_URI ? 'MongoDB' : 'SQLite',
+        dataDir: config.EVENTSTORE_URL && config.MONGODB_URI ? undefined : config.DATA_DIR,
+        tracing: tracing.enabled,
+      },
+      'Lead Ledger API listening',
+    );
     return {
       app,
       services,
@@ -110,7 +138,14 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
           try {
             await feed.stop();
           } finally {
-            await app.close();
+            try {
+              await app.close();
+            } finally {
+              // Spans that cannot be exported are not a reason to fail the shutdown.
+              await tracing.shutdown().catch((error: unknown) => {
+                logger.warn({ err: error }, 'the last spans could not be exported');
+              });
+            }
           }
         }
       },
@@ -118,6 +153,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
   } catch (error) {
     await feed.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
     throw error;
   }
 };

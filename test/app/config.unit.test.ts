@@ -15,6 +15,10 @@ describe('loadConfig', () => {
       REQUEST_TIMEOUT_MS: 30_000,
       CONSISTENCY_WAIT_MS: 2000,
       READY_MAX_LAG_SECONDS: 60,
+      PROJECTOR_LEASE_MS: 10_000,
+      ANCHOR_INTERVAL_MS: 60_000,
+      LOG_LEVEL: 'info',
+      OTEL_ENABLED: false,
     });
   });
 

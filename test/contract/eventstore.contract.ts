@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Anchorer, type AnchorerStore } from '../../src/audit/anchorer';
+import type { LedgerAnchored } from '../../src/audit/events';
+import { verifyLedger } from '../../src/audit/verify-ledger';
 import {
   ConcurrencyError,
   comparePositions,
@@ -293,6 +296,66 @@ export const eventStoreContract = (
         expect(verification.reason).toEqual(expect.any(String));
       },
     );
+
+    it('anchors stream heads and verifies the ledger through the port, a forged anchor found', async () => {
+      const secret = 'contract-anchor-secret-0123456789abcdef';
+      const anchorStream = stream('ledger-anchors');
+      const start = await store.headPosition();
+      // This run's streams only: the store is shared with other tests (on a server, other runs).
+      async function* mine(from: string | undefined) {
+        for await (const e of store.readAll({ from: from && from > start ? from : start })) {
+          if (e.streamId.endsWith(run)) yield e;
+        }
+      }
+      const view: AnchorerStore = {
+        readStream: (s, o) => store.readStream(s, o),
+        append: (s, events, o) => store.append(s, events, o),
+        readAll: (o = {}) => mine(o.from),
+      };
+      const anchorer = new Anchorer({
+        events: view,
+        secret,
+        anchorStream,
+        clock: () => new Date('2026-07-01T12:00:00.000Z'),
+      });
+      await store.append(stream('lead'), [newEvent('A', {}), newEvent('B', {})], {
+        expectedRevision: 'NO_STREAM',
+      });
+      await store.append(stream('deal'), [newEvent('A', {})], { expectedRevision: 'NO_STREAM' });
+      expect(await anchorer.tick()).toMatchObject({ seq: 0, streams: 2, events: 3 });
+      expect(await anchorer.tick()).toBeNull();
+      const [, b] = await store.readStream(stream('lead'));
+      const { position: c } = await store.append(stream('lead'), [newEvent('C', {})], {
+        expectedRevision: 1,
+      });
+      const second = await anchorer.tick();
+      expect(second).toMatchObject({ seq: 1, streams: 2, events: 4 });
+      expect(second!.heads.map(([s, r]) => [s, r])).toEqual([[stream('lead'), 2]]);
+      expect(second!.position).toBe(c);
+
+      const source = { anchors: () => store.readStream(anchorStream), log: () => mine(start) };
+      const verified = await verifyLedger(source, { secrets: [secret], anchorStream });
+      expect(verified).toMatchObject({ ok: true, bad: [], anchors: { count: 2, eventsAfter: 0 } });
+
+      // A forged anchor (content changed, signature kept) appended through the port is found.
+      const forged: LedgerAnchored = {
+        ...second!,
+        seq: 2,
+        previous: second!.signature,
+        heads: [[stream('lead'), 1, b!.metadata.hash]],
+      };
+      const { position } = await store.append(anchorStream, [newEvent('LedgerAnchored', forged)], {
+        expectedRevision: 1,
+      });
+      const after = await verifyLedger(source, { secrets: [secret], anchorStream });
+      expect(after.bad).toEqual([
+        expect.objectContaining({
+          kind: 'ANCHOR_SIGNATURE',
+          streamId: anchorStream,
+          firstBadPosition: position,
+        }),
+      ]);
+    });
 
     it('round-trips unicode and a 1 MB payload exactly', async () => {
       const s = stream('lead');

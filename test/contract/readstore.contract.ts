@@ -844,5 +844,55 @@ export const readStoreContract = (name: string, factory: () => Promise<ReadStore
         expect(await store.readMeta(`${key}-null`)).toBeNull();
       });
     });
+
+    describe('leases', () => {
+      const T = 1_700_000_000_000;
+
+      it('grants a free lease, renews it for its owner and refuses others until it expires', async () => {
+        const lease = `lease-${run}`;
+        expect(await store.readLease(lease)).toBeUndefined();
+        expect(await store.acquireLease(lease, 'a', T, 1000)).toBe(true);
+        expect(await store.readLease(lease)).toEqual({
+          name: lease,
+          owner: 'a',
+          expiresAt: T + 1000,
+        });
+        expect(await store.acquireLease(lease, 'b', T + 500, 1000)).toBe(false);
+        expect(await store.readLease(lease)).toEqual({
+          name: lease,
+          owner: 'a',
+          expiresAt: T + 1000,
+        });
+        expect(await store.acquireLease(lease, 'a', T + 900, 1000)).toBe(true);
+        expect(await store.acquireLease(lease, 'b', T + 1500, 1000)).toBe(false);
+        // Expired: the next one takes it over, and the old owner cannot renew it any more.
+        expect(await store.acquireLease(lease, 'b', T + 1900, 1000)).toBe(true);
+        expect(await store.acquireLease(lease, 'a', T + 2000, 1000)).toBe(false);
+        expect(await store.readLease(lease)).toEqual({
+          name: lease,
+          owner: 'b',
+          expiresAt: T + 2900,
+        });
+      });
+
+      it('releases only for its owner, freeing it at once', async () => {
+        const lease = `lease-${run}`;
+        expect(await store.acquireLease(lease, 'a', T, 60_000)).toBe(true);
+        await store.releaseLease(lease, 'b');
+        expect(await store.acquireLease(lease, 'b', T + 1, 60_000)).toBe(false);
+        await store.releaseLease(lease, 'a');
+        expect(await store.readLease(lease)).toBeUndefined();
+        expect(await store.acquireLease(lease, 'b', T + 2, 60_000)).toBe(true);
+      });
+
+      it('gives a contested lease to exactly one of many at once', async () => {
+        const lease = `lease-${run}`;
+        const owners = Array.from({ length: 8 }, (_, i) => `owner-${i}`);
+        const granted = await Promise.all(owners.map((o) => store.acquireLease(lease, o, T, 1000)));
+        expect(granted.filter(Boolean)).toHaveLength(1);
+        const winner = owners[granted.indexOf(true)];
+        expect((await store.readLease(lease))?.owner).toBe(winner);
+      });
+    });
   });
 };

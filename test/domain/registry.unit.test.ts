@@ -38,6 +38,7 @@ const DESIGN_EVENTS = {
   slaAgreement: ['SlaAgreementDefined', 'SlaAgreementRevised'],
   campaign: ['CampaignRegistered', 'CampaignCostRecorded'],
   goals: ['GoalsSet'],
+  ledger: ['LedgerAnchored', 'LedgerHeadsRecorded'],
 };
 
 describe('EVENT_TYPES', () => {

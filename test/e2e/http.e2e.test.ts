@@ -24,7 +24,7 @@ describe('HTTP endpoints in development', () => {
     const metrics = await (await fetch(`${base()}/metrics`)).text();
     expect(metrics).toMatch(/leadledger_http_requests_total\{route="graphql",status="200"\} \d+/);
     expect(metrics).toMatch(
-      /leadledger_graphql_operation_duration_seconds_count\{type="query",field="projectionStatus"\} 1/,
+      /leadledger_graphql_operation_duration_seconds_count\{type="query",operation="anonymous",field="projectionStatus"\} 1/,
     );
     expect(metrics).toMatch(/leadledger_projection_lag_seconds\{projection="leads"\} \d/);
     // Client errors are counted under their own code, not as INTERNAL.

@@ -62,6 +62,7 @@ export const startServer = async (env: Record<string, string> = {}): Promise<Tes
     PORT: '0',
     DATA_DIR: dir,
     JWT_SECRET: SECRET,
+    MASTER_KEY: 'ZTJlLW1hc3Rlci1rZXktb2YtMzItYnl0ZXMtbG9uZyE=',
     SLA_MONITOR_INTERVAL_MS: '200',
     ...env,
   });

@@ -207,6 +207,21 @@ export const LEAD_EVENTS = {
 };
 
 export type LeadEventData = { [K in keyof typeof LEAD_EVENTS]: z.infer<(typeof LEAD_EVENTS)[K]> };
+
+/**
+ * Data fields holding personal data: contact details and free text written about the person.
+ * The privacy vault encrypts them with the lead's data key and forgetLead deletes that key.
+ * LeadForgotten.reason stays readable: it is the record of the erasure (a ticket, not a person).
+ */
+export const LEAD_PII_FIELDS = {
+  LeadCaptured: ['email', 'name', 'company'],
+  LeadMarketingQualified: ['reason'],
+  HandoffRejected: ['note'],
+  LeadRecycled: ['reason'],
+  LeadSalesQualified: ['budget', 'authority', 'need', 'timeline'],
+  LeadDisqualified: ['reason'],
+  LeadReassigned: ['reason'],
+} as const satisfies { [K in keyof LeadEventData]?: ReadonlyArray<keyof LeadEventData[K]> };
 export type LeadEvent = {
   [K in keyof LeadEventData]: DomainEvent<K, LeadEventData[K]>;
 }[keyof LeadEventData];

@@ -69,7 +69,7 @@ const run = async (
         expectedVersion: expectedVersion ?? undefined,
         idempotencyKey: idempotencyKey ?? undefined,
         occurredAt: occurredAt ?? undefined,
-        correlationId: ctx.requestId,
+        correlationId: ctx.correlationId,
       },
     );
   } catch (error) {
