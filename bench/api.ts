@@ -296,6 +296,8 @@ const runServer = async (dataDir: string, secret: string) => {
     NODE_ENV: 'production',
     DATA_DIR: dataDir,
     JWT_SECRET: secret,
+    // Production requires one; the cached history predates the vault (its PII is in clear).
+    MASTER_KEY: randomBytes(32).toString('base64'),
     PORT: '0',
   });
   const running = await serve(config, { host: '127.0.0.1', log: () => undefined });
@@ -859,7 +861,7 @@ const main = async () => {
       },
       method: {
         server:
-          'serve(loadConfig({NODE_ENV: production, DATA_DIR: <copy of the cache>, JWT_SECRET, PORT: 0}), {host: 127.0.0.1, log: none}) in a child process (fork of bench/api.ts, serve mode): embedded SQLite stores, projections and SLA monitor in the server process as in production',
+          'serve(loadConfig({NODE_ENV: production, DATA_DIR: <copy of the cache>, JWT_SECRET, MASTER_KEY, PORT: 0}), {host: 127.0.0.1, log: none}) in a child process (fork of bench/api.ts, serve mode): embedded SQLite stores, projections and SLA monitor in the server process as in production',
         loadGenerator: `autocannon ${CONNECTIONS} connections (load) or 1 (single) in the parent process: the server and the load generator each have a core`,
         seeding:
           'generateDemo + runDemo through the CommandHandler (never into the stores), then the server’s own ProjectionRunner and SLA monitor caught up; cached under bench/.cache by leads, seed, generator and projection versions; every run works on a fresh copy',

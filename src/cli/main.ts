@@ -2,6 +2,7 @@ import { ConfigError } from '../app/config';
 import * as exportCommand from './commands/export';
 import * as project from './commands/project';
 import * as rebuild from './commands/rebuild';
+import * as rotateMasterKey from './commands/rotate-master-key';
 import * as seed from './commands/seed';
 import * as serve from './commands/serve';
 import * as slaMonitor from './commands/sla-monitor';
@@ -25,6 +26,7 @@ export const COMMANDS: Record<string, Command> = {
   'sla-monitor': slaMonitor,
   export: exportCommand,
   status,
+  'rotate-master-key': rotateMasterKey,
 };
 
 const SHUTDOWN_DEADLINE_MS = 30_000;

@@ -11,7 +11,12 @@ import type {
 import type { DomainEvent } from '../domain/shared/decider';
 import { ValidationError, type FieldError } from '../domain/shared/errors';
 import { Instant, type Actor } from '../domain/shared/values';
-import { ConcurrencyError, type EventStore, type StoredEvent } from '../eventstore/port';
+import {
+  ConcurrencyError,
+  IdempotencyKeyReusedError,
+  type EventStore,
+  type StoredEvent,
+} from '../eventstore/port';
 import { uuidV5 } from '../eventstore/uuid';
 import { ForbiddenError, UnknownCommandError } from './errors';
 import { StateCache } from './state-cache';
@@ -144,6 +149,7 @@ export class CommandHandler {
               actor: context.actor,
               correlationId,
               causationId: context.causationId ?? correlationId,
+              command: type,
             },
           })),
           {
@@ -235,7 +241,17 @@ export class CommandHandler {
     context: CommandContext,
   ): Promise<CommandResult> {
     const stored = await this.store.readStream(streamId, { toRevision: earlier.revision });
-    const events = stored.filter((e) => e.metadata.idempotencyKey === scopedKey).map(toDomainEvent);
+    const first = stored.filter((e) => e.metadata.idempotencyKey === scopedKey);
+    // A key names one command's attempts: another command reusing it is refused, not replayed.
+    const other = first.find((e) => e.metadata.command && e.metadata.command !== command.type);
+    if (other) {
+      throw new IdempotencyKeyReusedError(
+        context.idempotencyKey ?? scopedKey,
+        streamId,
+        `idempotency key was already used by ${other.metadata.command}, not ${command.type}`,
+      );
+    }
+    const events = first.map(toDomainEvent);
     // The first call may have stopped before its follow-ups; theirs are idempotent too.
     await this.runFollowUps(command, events, context, earlier.position);
     return {

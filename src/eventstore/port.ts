@@ -14,6 +14,8 @@ export interface EventMetadata {
   correlationId: string;
   causationId: string;
   idempotencyKey?: string;
+  /** The command that decided the event (a reused idempotency key is checked against it). */
+  command?: string;
 }
 
 /** An event ready to append: the store assigns revision, position, recordedAt and hashes. */
@@ -135,7 +137,8 @@ export class IdempotencyKeyReusedError extends Error {
   constructor(
     readonly idempotencyKey: string,
     readonly streamId: string,
+    message = `idempotency key was already used on another stream than ${streamId}`,
   ) {
-    super(`idempotency key was already used on another stream than ${streamId}`);
+    super(message);
   }
 }

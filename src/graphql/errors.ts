@@ -87,6 +87,14 @@ const coercionFields = (message: string): Array<{ path: string; message: string 
   return [{ path: at?.[1] ?? variable?.[1] ?? '(input)', message }];
 };
 
+/**
+ * An error graphql-js or Apollo raised about the request itself (variables it could not coerce,
+ * a persisted-query hash mismatch): no code, no cause, not from a resolver. Its message is theirs,
+ * about the request, safe to show.
+ */
+const isRequestError = (error: unknown): error is GraphQLError =>
+  error instanceof GraphQLError && !error.originalError && error.path === undefined;
+
 /** The code a client sees for an error (what `formatError` answers), e.g. for metrics. */
 export const errorCodeOf = (error: unknown): string => {
   const original = unwrapResolverError(error);
@@ -94,6 +102,11 @@ export const errorCodeOf = (error: unknown): string => {
   if (known) return known.extensions.code as string;
   let code = error instanceof GraphQLError ? error.extensions.code : undefined;
   if (code === 'UNAUTHORIZED') code = ErrorCode.FORBIDDEN; // type-graphql's AuthorizationError
+  if (code === undefined && isRequestError(error)) {
+    return error.message.startsWith('Too many errors processing variables')
+      ? ErrorCode.BAD_USER_INPUT
+      : 'BAD_REQUEST';
+  }
   return typeof code === 'string' && PUBLIC_CODES.has(code) ? code : ErrorCode.INTERNAL;
 };
 

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  getVariableValues,
   GraphQLError,
   Kind,
   type DocumentNode,
@@ -28,35 +29,66 @@ const tooComplex = (message: string, details: Record<string, number>) =>
     extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...details, http: { status: 400 } },
   });
 
-/** Depth and alias count of the operation's selection, fragments expanded (cycles are invalid). */
+type Shape = { depth: number; aliases: number; introspectionDepth: number };
+
+/**
+ * Introspection nests by the schema's shape, not the data's: graphql-js's standard introspection
+ * query (GraphiQL, codegen, IDE plugins) is 15 deep. Its fields are measured apart, against this.
+ */
+const INTROSPECTION = new Set(['__schema', '__type']);
+const INTROSPECTION_MAX_DEPTH = 20;
+const NONE: Shape = { depth: 0, aliases: 0, introspectionDepth: 0 };
+
+/**
+ * Depth and alias count of the operation's selection as executed (fragments expanded), computed
+ * bottom-up with each fragment measured once: a document whose spreads fan out exponentially is
+ * measured in time proportional to its size, and its huge expanded counts refuse it.
+ */
 const measure = (
   operation: OperationDefinitionNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  maxDepth: number,
-): { depth: number; aliases: number } => {
-  let aliases = 0;
-  let depth = 0;
-  const walk = (set: SelectionSetNode, level: number, seen: ReadonlySet<string>) => {
-    if (level > maxDepth + 1) return; // already over: no need to walk a bomb to its end
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases += 1;
-        if (selection.selectionSet) {
-          depth = Math.max(depth, level + 1);
-          walk(selection.selectionSet, level + 1, seen);
-        } else depth = Math.max(depth, level);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet, level, seen);
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (fragment && !seen.has(name))
-          walk(fragment.selectionSet, level, new Set([...seen, name]));
-      }
-    }
+): Shape => {
+  const measured = new Map<string, Shape>();
+  const visiting = new Set<string>();
+  const fragment = (name: string): Shape => {
+    const known = measured.get(name);
+    if (known) return known;
+    const definition = fragments.get(name);
+    // Unknown or cyclic spreads are refused by validation; nothing to count here.
+    if (!definition || visiting.has(name)) return NONE;
+    visiting.add(name);
+    const shape = selection(definition.selectionSet);
+    visiting.delete(name);
+    measured.set(name, shape);
+    return shape;
   };
-  walk(operation.selectionSet, 1, new Set());
-  return { depth, aliases };
+  const selection = (set: SelectionSetNode): Shape => {
+    let depth = 0;
+    let aliases = 0;
+    let introspectionDepth = 0;
+    for (const node of set.selections) {
+      let inner: Shape;
+      if (node.kind === Kind.FIELD) {
+        const below = node.selectionSet ? selection(node.selectionSet) : NONE;
+        if (INTROSPECTION.has(node.name.value)) {
+          const nested = Math.max(below.depth, below.introspectionDepth) + 1;
+          introspectionDepth = Math.max(introspectionDepth, nested);
+          continue;
+        }
+        if (node.alias) aliases += 1;
+        inner = { ...below, depth: below.depth + 1 };
+      } else if (node.kind === Kind.INLINE_FRAGMENT) {
+        inner = selection(node.selectionSet);
+      } else {
+        inner = fragment(node.name.value);
+      }
+      depth = Math.max(depth, inner.depth);
+      aliases += inner.aliases;
+      introspectionDepth = Math.max(introspectionDepth, inner.introspectionDepth);
+    }
+    return { depth, aliases, introspectionDepth };
+  };
+  return selection(operation.selectionSet);
 };
 
 /** Connections (fields taking `first`) cost their page size times their children, 20 by default. */
@@ -67,11 +99,9 @@ const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity
   return 1 + Math.max(n, 1) * childComplexity;
 };
 
-type Shape = { depth: number; aliases: number };
-
 /** Apollo reuses parsed documents: their shape is measured once per document and operation. */
 const shapes = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Shape>>();
-const shapeOf = (document: DocumentNode, operation: OperationDefinitionNode, maxDepth: number) => {
+const shapeOf = (document: DocumentNode, operation: OperationDefinitionNode) => {
   let known = shapes.get(document);
   if (!known) {
     known = new Map<OperationDefinitionNode, Shape>();
@@ -84,7 +114,7 @@ const shapeOf = (document: DocumentNode, operation: OperationDefinitionNode, max
         .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
         .map((f) => [f.name.value, f]),
     );
-    shape = measure(operation, fragments, maxDepth);
+    shape = measure(operation, fragments);
     known.set(operation, shape);
   }
   return shape;
@@ -106,7 +136,12 @@ export const checkLimits = (
 ): void => {
   const operation = selectOperation(document, operationName);
   if (!operation) return;
-  const { depth, aliases } = shapeOf(document, operation, limits.maxDepth);
+  const { depth, aliases, introspectionDepth } = shapeOf(document, operation);
+  if (introspectionDepth > INTROSPECTION_MAX_DEPTH) {
+    throw tooComplex(`the introspection query is nested deeper than ${INTROSPECTION_MAX_DEPTH}`, {
+      maxDepth: INTROSPECTION_MAX_DEPTH,
+    });
+  }
   if (depth > limits.maxDepth) {
     throw tooComplex(`the query is nested deeper than ${limits.maxDepth} levels`, {
       maxDepth: limits.maxDepth,
@@ -118,6 +153,11 @@ export const checkLimits = (
       maxAliases: limits.maxAliases,
     });
   }
+  // Variables that do not coerce: execution refuses them with BAD_USER_INPUT, running nothing.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, {
+    maxErrors: 1,
+  });
+  if (coerced.errors) return;
   let complexity: number;
   try {
     complexity = getComplexity({
@@ -127,9 +167,12 @@ export const checkLimits = (
       variables: variables ?? {},
       estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
     });
-  } catch {
-    // Variables that do not coerce: execution refuses them with BAD_USER_INPUT, running nothing.
-    return;
+  } catch (error) {
+    // Anything else that stops the estimate (e.g. its node limit) is a query too big to run.
+    throw tooComplex(
+      `the query is too large to estimate: ${error instanceof Error ? error.message : String(error)}`,
+      { maxComplexity: limits.maxComplexity },
+    );
   }
   if (complexity > limits.maxComplexity) {
     throw tooComplex(

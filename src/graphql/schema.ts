@@ -8,12 +8,13 @@ import { AnalyticsResolver } from './resolvers/analytics';
 import { AttributionResolver } from './resolvers/attribution';
 import { AuditResolver, DroppedLeadResolver } from './resolvers/audit';
 import { CommandResolver } from './resolvers/commands';
-import { LeadResolver } from './resolvers/leads';
+import { HandoffResolver, LeadResolver } from './resolvers/leads';
 import { LiveResolver } from './resolvers/live';
 import { ReportResolver, SlaBreachResolver } from './resolvers/reports';
 
 const RESOLVERS = [
   LeadResolver,
+  HandoffResolver,
   ReportResolver,
   SlaBreachResolver,
   AnalyticsResolver,

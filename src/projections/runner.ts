@@ -234,21 +234,25 @@ export class ProjectionRunner implements ProjectionsView {
    */
   private async tendLeases(): Promise<void> {
     const lease = this.lease!;
-    // Every lease renewed or taken first: a slow join must not delay another one's renewal.
+    // Every lease renewed or taken first, all at once: a slow join or a slow store must not
+    // delay another one's renewal. Wall time, not the business clock: leases are about processes.
+    const now = Date.now();
+    const answers = await Promise.all(
+      this.projections.map((p) =>
+        this.store
+          .acquireLease(leaseName(p.name), lease.owner, now, lease.ttlMs)
+          .catch((error: unknown) => {
+            this.onError(error);
+            return undefined;
+          }),
+      ),
+    );
     const gained: Projection[] = [];
-    for (const projection of this.projections) {
+    for (const [i, projection] of this.projections.entries()) {
       const { name } = projection;
-      // Wall time, not the business clock: leases are about processes, not about the story.
-      const now = Date.now();
-      let granted: boolean;
-      try {
-        granted = await this.store.acquireLease(leaseName(name), lease.owner, now, lease.ttlMs);
-      } catch (error) {
-        this.onError(error);
-        // Unknown: held while it surely has not expired, lost after.
-        granted = (this.held.get(name) ?? 0) > now;
-        if (granted) continue;
-      }
+      // Unknown (the store failed): held while it surely has not expired, lost after.
+      const granted = answers[i] ?? (this.held.get(name) ?? 0) > now;
+      if (answers[i] === undefined && granted) continue;
       const holding = this.held.has(name);
       if (granted) {
         this.held.set(name, now + lease.ttlMs);
@@ -284,11 +288,14 @@ export class ProjectionRunner implements ProjectionsView {
         lease.onChange?.({ projection: projection.name, held: true });
       });
     }
-    for (const { name } of this.projections) {
-      if (this.held.has(name)) continue;
-      const meta = asMeta(await this.store.readMeta(metaKey(name)).catch(() => undefined));
-      if (meta) this.live.set(name, meta.generation);
-    }
+    await Promise.all(
+      this.projections
+        .filter(({ name }) => !this.held.has(name))
+        .map(async ({ name }) => {
+          const meta = asMeta(await this.store.readMeta(metaKey(name)).catch(() => undefined));
+          if (meta) this.live.set(name, meta.generation);
+        }),
+    );
   }
 
   /** The member set changed: the live loop re-plans from the lowest checkpoint. */

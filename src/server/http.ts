@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import {
+  ApolloServer,
+  HeaderMap,
+  type ApolloServerPlugin,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   execute,
@@ -106,6 +111,49 @@ const idsOf = (request: Exchange | GraphQLContext) => ({
 
 /** Largest query, in tokens, parsed at all. */
 const MAX_TOKENS = 20_000;
+/** Deepest JSON nesting of a request body (variables included); far beyond any real input. */
+const MAX_BODY_NESTING = 64;
+
+/** Apollo would run a subscription sent over HTTP as a query; it belongs on the WebSocket. */
+const subscriptionsOverWebSocketOnly: ApolloServerPlugin = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation({ operation }) {
+        if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+          throw new GraphQLError(
+            'subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP',
+            { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+          );
+        }
+        return Promise.resolve();
+      },
+    }),
+};
+
+/** A query-string parameter parsed as JSON; undefined when absent or not JSON (Apollo says so). */
+const jsonParam = (url: URL, name: string): unknown => {
+  const text = url.searchParams.get(name);
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether a parsed JSON value nests arrays or objects deeper than `limit` (iterative). */
+const nestedDeeperThan = (value: unknown, limit: number): boolean => {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+};
 
 const sendJson = (
   res: ServerResponse,
@@ -223,6 +271,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(limits),
+      subscriptionsOverWebSocketOnly,
       observabilityPlugin({
         metrics,
         reportInternal: (error, context) => reportInternal(error, idsOf(context)),
@@ -260,6 +309,19 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
       } catch {
         throw new HttpError(400, 'BAD_REQUEST', 'the request body is not valid JSON');
       }
+    }
+    // Variables nested thousands deep would overflow graphql-js's recursive coercion.
+    if (
+      nestedDeeperThan(
+        req.method === 'POST' ? parsedBody : jsonParam(url, 'variables'),
+        MAX_BODY_NESTING,
+      )
+    ) {
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        `the request is nested deeper than ${MAX_BODY_NESTING} levels`,
+      );
     }
     // What the client says it runs, for the access log until Apollo resolves the operation.
     const declared =
@@ -383,7 +445,8 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
     else logger.info(fields, 'request');
   };
 
-  const server = createServer((req, res) => {
+  // Timeouts are checked this often (Node's default, 30 s, lets a slow client overstay them).
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = saneId(req.headers['x-request-id']) ?? randomUUID();
     const exchange: Exchange = {
@@ -422,7 +485,7 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
       });
   });
   // Slow clients cannot hold a connection open forever sending headers or a body.
-  server.headersTimeout = 10_000;
+  server.headersTimeout = Math.min(10_000, options.requestTimeoutMs);
   server.requestTimeout = options.requestTimeoutMs;
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.bodyLimitBytes });

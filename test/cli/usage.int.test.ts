@@ -12,7 +12,17 @@ describe('leadledger command line', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(NAMES.sort()).toEqual(
-      ['export', 'project', 'rebuild', 'seed', 'serve', 'sla-monitor', 'status', 'verify'].sort(),
+      [
+        'export',
+        'project',
+        'rebuild',
+        'rotate-master-key',
+        'seed',
+        'serve',
+        'sla-monitor',
+        'status',
+        'verify',
+      ].sort(),
     );
     for (const name of NAMES) expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     for (const exit of ['0  done', '1  failure', '2  usage error', '3  verification failed']) {

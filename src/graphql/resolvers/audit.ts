@@ -122,11 +122,13 @@ export class AuditResolver {
       defaultValue: 'RECORDED',
       description: 'Which time asOf applies to (default RECORDED).',
     })
-    basis: keyof typeof TimeBasisEnum,
+    requestedBasis: keyof typeof TimeBasisEnum | null,
     @Arg('consistentWith', () => String, { nullable: true }) consistentWith: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadHistory> {
     await ensureConsistent(ctx, consistentWith);
+    // An explicit null means the default too.
+    const basis = requestedBasis ?? 'RECORDED';
     const streamId = leadStreamId(leadId);
     const recordedBy = asOf && basis === 'RECORDED' ? { asOf } : {};
     let stored = await ctx.services.events.readStream(streamId, recordedBy);

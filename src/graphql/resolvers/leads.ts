@@ -19,6 +19,7 @@ import { userInputError } from '../errors';
 import { ConnectionArgs, pageArgs } from '../types/page';
 import {
   Deal,
+  Handoff,
   Lead,
   LeadConnection,
   LeadFilter,
@@ -164,5 +165,14 @@ export class LeadResolver {
     const failed = deals.find((d) => d instanceof Error);
     if (failed) throw failed;
     return deals.filter((d) => d !== null);
+  }
+}
+
+/** A handoff's free-text note is personal data, masked like the lead's e-mail and name. */
+@Resolver(() => Handoff)
+export class HandoffResolver {
+  @FieldResolver(() => String, { nullable: true })
+  rejectionNote(@Root() handoff: Handoff, @Ctx() ctx: GraphQLContext): string | null {
+    return handoff.rejectionNote === null || mayReadPii(ctx.actor) ? handoff.rejectionNote : MASK;
   }
 }

@@ -115,11 +115,16 @@ export class MongoKeyStore implements KeyStore {
   }
 
   async forget(subject: string): Promise<boolean> {
-    await this.tombstones.updateOne(
-      { _id: subject },
-      { $setOnInsert: { forgottenAt: new Date().toISOString() } },
-      { upsert: true },
-    );
+    try {
+      await this.tombstones.updateOne(
+        { _id: subject },
+        { $setOnInsert: { forgottenAt: new Date().toISOString() } },
+        { upsert: true },
+      );
+    } catch (error) {
+      // Two processes forgetting at once: both upserts insert, one loses; the tombstone is there.
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+    }
     const { deletedCount } = await this.keys.deleteMany({ subject });
     return deletedCount > 0;
   }
