@@ -37,6 +37,7 @@ describe('captureLead', () => {
           email: 'ann@acme.io',
           name: 'Ann Lee',
           company: null,
+          phone: null,
           segment: 'MID_MARKET',
           channel: 'WEBINAR',
           campaignId: null,

@@ -47,7 +47,7 @@ describe('personal data fields of lead events', () => {
   });
 
   it('covers contact details and free text', () => {
-    expect(LEAD_PII_FIELDS.LeadCaptured).toEqual(['email', 'name', 'company']);
+    expect(LEAD_PII_FIELDS.LeadCaptured).toEqual(['email', 'name', 'company', 'phone']);
     expect(LEAD_PII_FIELDS.HandoffRejected).toEqual(['note']);
   });
 });

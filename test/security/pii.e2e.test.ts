@@ -23,6 +23,7 @@ type RoleName = (typeof ROLES)[number];
 const PII_FIELDS: Record<string, string> = {
   'Lead.email': 'API.md: PII',
   'Lead.name': 'API.md: PII',
+  'Lead.phone': 'API.md: PII',
   'Handoff.rejectionNote':
     'free text about the person: HandoffRejected.note is PII in LEAD_PII_FIELDS',
   'HistoryEvent.data': "event data: the registry's PII fields of each event type",
@@ -91,6 +92,7 @@ const edgesToPiiTypes = (types: Map<string, SchemaType>, roots: string[]) => {
 const C = {
   email1: 'ada.canary@example.com',
   name1: 'Ada Canary-Lovelace',
+  phone1: '+44 20 7946 0958',
   mql1: 'canary-mql-reason-1',
   note1: 'canary-rejection-note: she said call her husband',
   recycle1: 'canary-recycle-reason-1',
@@ -146,7 +148,14 @@ describe('PII masking, every role, every type that carries PII', () => {
       await ok(
         mia,
         'captureLead',
-        { email: C.email1, name: C.name1, company: 'Acme Corp', segment: 'SMB', channel: 'EMAIL' },
+        {
+          email: C.email1,
+          name: C.name1,
+          phone: C.phone1,
+          company: 'Acme Corp',
+          segment: 'SMB',
+          channel: 'EMAIL',
+        },
         'leadId',
       )
     ).leadId!;
@@ -223,15 +232,16 @@ describe('PII masking, every role, every type that carries PII', () => {
   /** Queries exercising each edge into a PII type, all answered with data for every role allowed. */
   const CATALOGUE: Record<string, () => string> = {
     'Query.lead': () =>
-      `{ lead(id: "${leads.one}") { email name piiMasked handoffs { rejectionNote } currentHandoff { rejectionNote } } }`,
+      `{ lead(id: "${leads.one}") { email name phone piiMasked handoffs { rejectionNote } currentHandoff { rejectionNote } } }`,
     'Lead.handoffs': () => `{ lead(id: "${leads.two}") { handoffs { rejectionNote } } }`,
     'Lead.currentHandoff': () =>
       `{ lead(id: "${leads.three}") { currentHandoff { rejectionNote } } }`,
-    'LeadEdge.node': () => '{ leads(first: 50) { edges { node { id email name piiMasked } } } }',
+    'LeadEdge.node': () =>
+      '{ leads(first: 50) { edges { node { id email name phone piiMasked } } } }',
     'SlaBreach.lead': () =>
-      '{ slaBreaches(first: 50) { edges { node { lead { id email name } } } } }',
+      '{ slaBreaches(first: 50) { edges { node { lead { id email name phone } } } } }',
     'DroppedLead.lead': () =>
-      `{ droppedLeads(first: 50, from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z") { edges { node { lead { id email name handoffs { rejectionNote } } } } } }`,
+      `{ droppedLeads(first: 50, from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z") { edges { node { lead { id email name phone handoffs { rejectionNote } } } } } }`,
     'Query.leadHistory': () =>
       `{ a: leadHistory(leadId: "${leads.one}") { state events { type data } } b: leadHistory(leadId: "${leads.two}") { state events { type data } } }`,
     'LeadHistory.events': () =>
@@ -273,9 +283,14 @@ describe('PII masking, every role, every type that carries PII', () => {
       }
       const lead = (results['Query.lead'] as GraphQLResponse<{ lead: Record<string, unknown> }>)
         .data!.lead;
-      expect(lead).toMatchObject({ email: C.email1, name: C.name1, piiMasked: false });
+      expect(lead).toMatchObject({
+        email: C.email1,
+        name: C.name1,
+        phone: C.phone1,
+        piiMasked: false,
+      });
       const all = JSON.stringify(results);
-      for (const value of [C.email1, C.name1, C.email2, C.name2, C.email3, C.name3]) {
+      for (const value of [C.email1, C.name1, C.phone1, C.email2, C.name2, C.email3, C.name3]) {
         expect([value, all.includes(value)]).toEqual([value, true]);
       }
       expect(all).not.toContain(`"${MASK}"`);

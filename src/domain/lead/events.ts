@@ -7,6 +7,7 @@ import {
   Id,
   Instant,
   Label,
+  Phone,
   Reason,
   Segment,
   ShortText,
@@ -40,6 +41,8 @@ export const LeadCaptured = z.object({
   email: Email,
   name: Label.nullable(),
   company: Label.nullable(),
+  /** Absent in events recorded before phone numbers were taken. */
+  phone: Phone.nullable().optional(),
   segment: Segment,
   channel: Channel,
   campaignId: Id.nullable(),
@@ -214,7 +217,7 @@ export type LeadEventData = { [K in keyof typeof LEAD_EVENTS]: z.infer<(typeof L
  * LeadForgotten.reason stays readable: it is the record of the erasure (a ticket, not a person).
  */
 export const LEAD_PII_FIELDS = {
-  LeadCaptured: ['email', 'name', 'company'],
+  LeadCaptured: ['email', 'name', 'company', 'phone'],
   LeadMarketingQualified: ['reason'],
   HandoffRejected: ['note'],
   LeadRecycled: ['reason'],

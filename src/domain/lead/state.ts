@@ -32,6 +32,7 @@ export interface LeadState {
   email: string | null;
   name: string | null;
   company: string | null;
+  phone: string | null;
   ownerRepId: string | null;
   team: string | null;
   scores: { fit: number; engagement: number; modelVersion: string | null } | null;
@@ -55,6 +56,7 @@ export const initialState = (): LeadState => ({
   email: null,
   name: null,
   company: null,
+  phone: null,
   ownerRepId: null,
   team: null,
   scores: null,
@@ -96,7 +98,18 @@ export const evolve = (state: LeadState, event: LeadEvent): LeadState => {
   switch (event.type) {
     case 'LeadCaptured': {
       const { leadId, email, name, company, segment } = event.data;
-      return { ...state, exists: true, leadId, email, name, company, segment, lastChangeAt: at };
+      const phone = event.data.phone ?? null;
+      return {
+        ...state,
+        exists: true,
+        leadId,
+        email,
+        name,
+        company,
+        phone,
+        segment,
+        lastChangeAt: at,
+      };
     }
     case 'TouchRecorded': {
       const { touchId, channel, campaignId, createsLead } = event.data;
@@ -210,7 +223,7 @@ export const evolve = (state: LeadState, event: LeadEvent): LeadState => {
         lastChangeAt: at,
       };
     case 'LeadForgotten':
-      return { ...state, forgotten: true, email: null, name: null, company: null };
+      return { ...state, forgotten: true, email: null, name: null, company: null, phone: null };
     default:
       return state;
   }

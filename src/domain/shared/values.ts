@@ -71,6 +71,11 @@ export const Reason = z.string().trim().min(1).max(2000);
 
 /** A short human label (names, teams, model versions). */
 export const Label = z.string().trim().min(1).max(200);
+/** A phone number as people write it: digits with an optional +, spaces, dots, dashes, (). */
+export const Phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ().-]{3,30}[0-9]$/, 'must be a phone number: digits, +, spaces, . - ( )');
 
 export const Email = z.string().trim().toLowerCase().pipe(z.email().max(320));
 

@@ -135,6 +135,11 @@ export class LeadResolver {
     return lead.name === null || mayReadPii(ctx.actor) ? lead.name : MASK;
   }
 
+  @FieldResolver(() => String, { nullable: true })
+  phone(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): string | null {
+    return lead.phone === null || mayReadPii(ctx.actor) ? lead.phone : MASK;
+  }
+
   @FieldResolver(() => Boolean)
   piiMasked(@Ctx() ctx: GraphQLContext): boolean {
     return !mayReadPii(ctx.actor);

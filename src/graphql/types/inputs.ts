@@ -50,6 +50,8 @@ export class CaptureLeadInput extends CommandInput {
   @Field(() => String) email!: string;
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) company?: string | null;
+  @Field(() => String, { nullable: true, description: 'PII, like email and name.' })
+  phone?: string | null;
   @Field(() => SegmentEnum) segment!: string;
   @Field(() => ChannelEnum) channel!: string;
   @Field(() => ID, { nullable: true }) campaignId?: string | null;

@@ -141,7 +141,9 @@ export class Lead {
   @Field(() => String, { nullable: true, description: 'PII: masked for ANALYST and AUDITOR.' })
   name!: string | null;
   @Field(() => String, { nullable: true }) company!: string | null;
-  @Field(() => Boolean, { description: 'True when email and name are masked for you.' })
+  @Field(() => String, { nullable: true, description: 'PII: masked for ANALYST and AUDITOR.' })
+  phone!: string | null;
+  @Field(() => Boolean, { description: 'True when email, name and phone are masked for you.' })
   piiMasked!: boolean;
   @Field(() => Boolean, { description: 'Its personal data was erased (forgetLead).' })
   forgotten!: boolean;

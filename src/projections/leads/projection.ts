@@ -88,6 +88,7 @@ export type LeadDoc = {
   email: string | null;
   name: string | null;
   company: string | null;
+  phone: string | null;
   forgotten: boolean;
   scores: { fit: number; engagement: number; modelVersion: string | null } | null;
   /** When the lead most recently entered each stage it reached. */
@@ -199,6 +200,7 @@ const captured = (d: LeadCaptured, at: string): Partial<LeadDoc> => ({
   email: d.email,
   name: d.name,
   company: d.company,
+  phone: d.phone ?? null,
   forgotten: false,
   scores: null,
   firstTouch: null,
@@ -359,6 +361,7 @@ const evolve = (lead: LeadDoc, e: ProjectionEvent): LeadChange | undefined => {
           email: null,
           name: null,
           company: null,
+          phone: null,
           handoffs: lead.handoffs.map((h) => ({ ...h, rejectionNote: null })),
         },
       };

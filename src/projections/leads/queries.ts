@@ -62,6 +62,7 @@ const toLead = (doc: Doc): LeadView => {
     email: lead.email,
     name: lead.name,
     company: lead.company,
+    phone: lead.phone ?? null,
     forgotten: lead.forgotten,
     scores: lead.scores,
     stageDates: lead.stageDates ?? {},
