@@ -28,6 +28,38 @@ export const pubSub = () =>
   }>();
 export type LivePubSub = ReturnType<typeof pubSub>;
 
+/**
+ * The pub/sub with its open subscriptions counted: +1 when one starts, -1 once when it ends
+ * (the client completes, disconnects, or the iteration finishes).
+ */
+const counted = (inner: LivePubSub, count: (delta: 1 | -1) => void): LivePubSub => {
+  type Source = AsyncIterator<unknown> & Required<Pick<AsyncIterator<unknown>, 'return'>>;
+  const subscribe = inner.subscribe.bind(inner) as unknown as (...args: unknown[]) => Source;
+  const countedSubscribe = (...args: unknown[]): Source => {
+    const source = subscribe(...args);
+    count(1);
+    let open = true;
+    const end = () => {
+      if (open) count(-1);
+      open = false;
+    };
+    const next = source.next.bind(source);
+    const close = source.return.bind(source);
+    source.next = async (...a) => {
+      const result = await next(...a);
+      if (result.done) end();
+      return result;
+    };
+    source.return = (...a) => {
+      end();
+      return close(...a);
+    };
+    return source;
+  };
+  (inner as { subscribe: unknown }).subscribe = countedSubscribe;
+  return inner;
+};
+
 /** How long one event may wait for the projections before it is pushed anyway (ms). */
 const APPLY_WAIT_MS = 30_000;
 
@@ -38,16 +70,20 @@ const APPLY_WAIT_MS = 30_000;
  * reconnects re-queries with `consistentWith` and misses nothing it can read.
  */
 export class LiveFeed {
-  readonly pubSub: LivePubSub = pubSub();
+  readonly pubSub: LivePubSub;
   private subscription: Subscription | undefined;
   private running: Promise<void> | undefined;
+  /** Subscriptions open on this instance: with none, events are read past, not published. */
+  private listeners = 0;
 
   constructor(
     private readonly events: EventStore,
     private readonly access: ReadModelAccess,
     private readonly waitFor: (position: string, timeoutMs: number) => Promise<boolean>,
     private readonly onError: (error: unknown) => void = (e) => console.error('live feed:', e),
-  ) {}
+  ) {
+    this.pubSub = counted(pubSub(), (delta) => (this.listeners += delta));
+  }
 
   async start(): Promise<void> {
     const head = await this.events.headPosition();
@@ -56,6 +92,9 @@ export class LiveFeed {
     this.running = (async () => {
       try {
         for await (const event of subscription) {
+          // Nobody listening: no wait for the projections, no lookups (the log is still followed,
+          // so a subscriber arriving now misses nothing appended after it subscribed).
+          if (this.listeners === 0) continue;
           await this.waitFor(event.position, APPLY_WAIT_MS);
           await this.publish(event).catch(this.onError);
         }
