@@ -471,7 +471,9 @@ const projectDealEvent = (e: ProjectionEvent, view: DocView): DocChange[] => {
 
 export const leadsProjection: Projection = {
   name: 'leads',
-  version: 1,
+  // 2: the segment index became the covering index of the lead lists (a fresh generation has
+  // no plain segment index left for the planner to prefer).
+  version: 2,
   collections: [
     {
       name: LEADS,
@@ -480,7 +482,18 @@ export const leadsProjection: Projection = {
         { fields: ['wonDeals'] },
         { fields: ['ownerRepId', 'updatedAt', 'leadId'] },
         { fields: ['team'] },
-        { fields: ['segment'] },
+        // Covers the lead lists' usual filter, segment and stage (see stageFilter), with their order.
+        {
+          fields: [
+            'segment',
+            'lifecycleStage',
+            'wonDeals',
+            'openDeals',
+            'lostDeals',
+            'capturedAt',
+            'leadId',
+          ],
+        },
         { fields: ['channel'] },
         { fields: ['campaignId'] },
         { fields: ['slaStatus'] },

@@ -134,21 +134,27 @@ const ORDER_FIELDS: Record<LeadOrderField, string> = {
   UPDATED_AT: 'updatedAt',
 };
 
-/** A stage filter in terms of the stored fields (`stage` itself is derived, see `stageOf`). */
+/**
+ * A stage filter in terms of the stored fields (`stage` itself is derived, see `stageOf`). Deal
+ * counts are non-negative integers, so "none" is written `< 1`: a range the SQLite store answers
+ * from the indexed column, where `= 0` must also rule out a JSON `false` in the document.
+ */
 const stageFilter = (stages: readonly Stage[]): Filter => {
+  const none = { lt: 1 };
+  const some = { gt: 0 };
   const or: Filter[] = [];
   const own = stages.filter((s) => s !== 'WON' && s !== 'LOST' && s !== 'OPPORTUNITY');
-  if (own.length) or.push({ where: { lifecycleStage: { in: own }, wonDeals: 0 } });
-  if (stages.includes('WON')) or.push({ where: { wonDeals: { gt: 0 } } });
+  if (own.length) or.push({ where: { lifecycleStage: { in: own }, wonDeals: none } });
+  if (stages.includes('WON')) or.push({ where: { wonDeals: some } });
   if (stages.includes('LOST')) {
     or.push({
-      where: { lifecycleStage: 'OPPORTUNITY', wonDeals: 0, openDeals: 0, lostDeals: { gt: 0 } },
+      where: { lifecycleStage: 'OPPORTUNITY', wonDeals: none, openDeals: none, lostDeals: some },
     });
   }
   if (stages.includes('OPPORTUNITY')) {
     or.push({
-      where: { lifecycleStage: 'OPPORTUNITY', wonDeals: 0 },
-      or: [{ where: { openDeals: { gt: 0 } } }, { where: { lostDeals: 0 } }],
+      where: { lifecycleStage: 'OPPORTUNITY', wonDeals: none },
+      or: [{ where: { openDeals: some } }, { where: { lostDeals: none } }],
     });
   }
   return { or };
