@@ -19,6 +19,35 @@ import type { ReadStore } from '../readstore/port';
 import { SqliteReadStore } from '../readstore/sqlite';
 import type { Config } from './config';
 
+/** Longest wait of each readiness probe (/readyz must answer while a store is away). */
+const READY_PROBE_MS = 2000;
+
+/**
+ * Opens an embedded SQLite file, naming it in the error: SQLite's own ("unable to open database
+ * file", "disk I/O error") does not say which file, nor what to check.
+ */
+const openSqlite = <T>(file: string, open: (file: string) => T): T => {
+  try {
+    return open(file);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    throw new Error(
+      `${file}: ${message}${typeof code === 'string' ? ` (${code})` : ''}; is DATA_DIR a writable directory with free space?`,
+      { cause: error },
+    );
+  }
+};
+
+/** `promise`'s value, or `fallback` when it takes longer than `ms`. */
+const within = <T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<T>((resolve) => {
+      setTimeout(resolve, ms, fallback).unref();
+    }),
+  ]);
+
 /** Due deadlines the SLA monitor handles per tick; the rest wait for the next tick. */
 const SLA_MONITOR_BATCH = 100;
 
@@ -58,12 +87,14 @@ export interface App {
 export const openEventStore = (config: Config): EventStore =>
   config.EVENTSTORE_URL
     ? createEsdbEventStore(config.EVENTSTORE_URL)
-    : new SqliteEventStore(join(config.DATA_DIR, 'events.db'));
+    : openSqlite(join(config.DATA_DIR, 'events.db'), (file) => new SqliteEventStore(file));
 
 const openReadStore = (config: Config): Promise<ReadStore> =>
   config.MONGODB_URI
     ? createMongoReadStore(config.MONGODB_URI, config.MONGODB_DB)
-    : Promise.resolve(new SqliteReadStore(join(config.DATA_DIR, 'readmodels.db')));
+    : Promise.resolve(
+        openSqlite(join(config.DATA_DIR, 'readmodels.db'), (file) => new SqliteReadStore(file)),
+      );
 
 export const openApp = async (config: Config, options: AppOptions = {}): Promise<App> => {
   const clock = options.clock ?? (() => new Date());
@@ -112,17 +143,28 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
       anchorer?.start(config.ANCHOR_INTERVAL_MS);
     },
     async ready(maxLagSeconds) {
+      // Bounded: a store that does not answer is as unreachable as one that refuses.
       const reach = (probe: Promise<unknown>) =>
-        probe.then(
-          () => 'ok',
-          (error: unknown) =>
-            `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        within(
+          probe.then(
+            () => 'ok',
+            (error: unknown) =>
+              `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+          READY_PROBE_MS,
+          `unreachable: no answer within ${READY_PROBE_MS} ms`,
         );
       const [eventStore, readStoreCheck] = await Promise.all([
         reach(events.headPosition()),
         reach(readStore.readMeta('ready-probe')),
       ]);
-      const lagging = (await projections.status().catch(() => []))
+      const lagging = (
+        await within(
+          projections.status().catch(() => []),
+          READY_PROBE_MS,
+          [],
+        )
+      )
         .filter((s) => s.lagSeconds > maxLagSeconds)
         .map((s) => s.name);
       return {

@@ -664,14 +664,29 @@ export class MongoReadStore implements ReadStore {
   }
 }
 
-/** Connects and returns the store; `ignoreUndefined` stores documents as JSON would. */
+/**
+ * A connected client as Lead Ledger's stores use it: documents stored as JSON would be
+ * (`ignoreUndefined`), and failing fast while the server is away (the driver waits 30 s by
+ * default), so requests answer INTERNAL within the request timeout and /readyz 503, while the
+ * pool reconnects on its own.
+ */
+export const connectMongo = async (uri: string): Promise<MongoClient> => {
+  const client = new MongoClient(uri, {
+    ignoreUndefined: true,
+    serverSelectionTimeoutMS: 5000,
+    connectTimeoutMS: 5000,
+  });
+  await client.connect();
+  return client;
+};
+
+/** Connects and returns the store. */
 export const createMongoReadStore = async (
   uri: string,
   dbName: string,
   options: MongoReadStoreOptions = {},
 ): Promise<ReadStore> => {
-  const client = new MongoClient(uri, { ignoreUndefined: true });
-  await client.connect();
+  const client = await connectMongo(uri);
   const store = new MongoReadStore(client, dbName, options);
   await store.recover();
   return store;

@@ -140,10 +140,10 @@ describe('a DATA_DIR the server cannot write, at start', () => {
     expect(fingerprint(populated)).toEqual(before);
   });
 
-  // BUG (reported, src/ is not this suite's): the line gives SQLite's bare message ("unable to
+  // Was a bug, fixed: the line gave SQLite's bare message ("unable to
   // open database file", "attempt to write a readonly database") without the file or DATA_DIR,
   // so an operator cannot tell which path to fix. When the stores name their file, make it `it`.
-  it.failing.each(cases.slice(0, 2))('names the path it could not write: %s', async (_, path) => {
+  it.each(cases.slice(0, 2))('names the path it could not write: %s', async (_, path) => {
     if (!canProtect) throw new Error('skipped: permissions do not stop writes here');
     const { lines } = await refusal({ DATA_DIR: path() }, as);
     expect(lines[0]).toContain(path());
@@ -171,8 +171,8 @@ describe('a full disk', () => {
     expect(lines[0]).toMatch(/^lead-ledger: cannot open the stores: \S/);
   });
 
-  // BUG (reported): "disk I/O error" names neither the file nor the cause (EFBIG / ENOSPC).
-  it.failing('at start: names the path it could not write', async () => {
+  // Was a bug, fixed: "disk I/O error" named neither the file nor the cause (EFBIG / ENOSPC).
+  it('at start: names the path it could not write', async () => {
     const empty = join(dir, 'at-start-named');
     mkdirSync(empty);
     const { lines } = await refusal({ DATA_DIR: empty }, { fileSizeLimitKiB: 16 });

@@ -1,4 +1,5 @@
-import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type MongoClient } from 'mongodb';
+import { connectMongo } from '../../readstore/mongo';
 import type { KeyRecord, KeyStore, SubjectKey } from './port';
 
 /** Collections beside the read models; names no projection uses. */
@@ -169,7 +170,6 @@ export class MongoKeyStore implements KeyStore {
 
 /** Connects its own client to the read models' database. */
 export const createMongoKeyStore = async (uri: string, dbName: string): Promise<MongoKeyStore> => {
-  const client = new MongoClient(uri, { ignoreUndefined: true });
-  await client.connect();
+  const client = await connectMongo(uri);
   return new MongoKeyStore(client, dbName, true);
 };
