@@ -1,20 +1,28 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { generateDemo } from '../../src/demo/generator';
 import { createDemoHandler, runDemo } from '../../src/demo/run';
 import { SqliteEventStore } from '../../src/eventstore/sqlite';
 import { PROJECTIONS } from '../../src/projections/catalog';
 import { ProjectionFollower } from '../../src/projections/follower';
-import { ProjectionRunner } from '../../src/projections/runner';
-import { MongoReadStore } from '../../src/readstore/mongo';
 import type { ReadStore } from '../../src/readstore/port';
-import { SqliteReadStore } from '../../src/readstore/sqlite';
-import { dumpReadModels } from '../support/read-models';
+import {
+  buildDist,
+  killSpawned,
+  sleep,
+  spawnCli,
+  waitUntil,
+  type NodeProcess,
+} from '../support/process';
 import { recordRan, recordSkip } from '../support/skips';
+import {
+  cleanRebuild,
+  mongoReadModels,
+  readModelsOf,
+  sqliteReadModels,
+  type ReadModelBackend,
+} from './read-models';
 
 /**
  * Two `leadledger project` processes on the same stores: one holds every projection's lease,
@@ -23,69 +31,11 @@ import { recordRan, recordSkip } from '../support/skips';
  * and on MongoDB (FerretDB in CI) when MONGODB_URI is set.
  */
 const LEASE_MS = 3000;
-const root = join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Backend {
-  env: Record<string, string>;
-  /** The read store the processes write, opened here to watch leases and read models. */
-  open(): Promise<ReadStore>;
-  /** A fresh, empty read store of the same kind for the reference rebuild. */
-  reference(): Promise<{ store: ReadStore; drop(): Promise<void> }>;
-  drop(): Promise<void>;
-}
-
-const backends: Array<[string, (dir: string) => Backend]> = [
-  [
-    'SQLite',
-    (dir) => ({
-      env: {},
-      open: () => Promise.resolve(new SqliteReadStore(join(dir, 'readmodels.db'))),
-      reference: () => {
-        const store = new SqliteReadStore(join(dir, `reference-${randomUUID()}.db`));
-        return Promise.resolve({ store, drop: () => store.close() });
-      },
-      drop: () => Promise.resolve(),
-    }),
-  ],
-];
+const backends: Array<[string, () => ReadModelBackend]> = [['SQLite', sqliteReadModels]];
 const mongoUri = process.env.MONGODB_URI;
 if (mongoUri) {
-  const database = () => `leadledger_failover_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-  const open = async (name: string) => {
-    const client = await MongoClient.connect(mongoUri, { ignoreUndefined: true });
-    return { client, store: new MongoReadStore(client, name) };
-  };
-  backends.push([
-    'MongoDB',
-    () => {
-      const name = database();
-      return {
-        env: { MONGODB_URI: mongoUri, MONGODB_DB: name },
-        open: async () => {
-          recordRan('Projector failover on MongoDB/FerretDB');
-          return (await open(name)).store;
-        },
-        reference: async () => {
-          const other = database();
-          const { client, store } = await open(other);
-          return {
-            store,
-            drop: async () => {
-              await client.db(other).dropDatabase();
-              await store.close();
-            },
-          };
-        },
-        drop: async () => {
-          const client = await MongoClient.connect(mongoUri);
-          await client.db(name).dropDatabase();
-          await client.close();
-        },
-      };
-    },
-  ]);
+  backends.push(['MongoDB', () => mongoReadModels(mongoUri, 'leadledger_failover')]);
 } else {
   recordSkip('Projector failover on MongoDB', 'MONGODB_URI is unset');
 }
@@ -99,54 +49,25 @@ const leaseHolders = async (store: ReadStore, now = Date.now()) =>
     }),
   );
 
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
-
-beforeAll(() => {
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  expect([build.status, build.stdout]).toEqual([0, '']);
-}, 240_000);
+beforeAll(() => buildDist(), 240_000);
+afterAll(() => killSpawned());
 
 describe.each(backends)('projector failover on %s', (name, makeBackend) => {
   /** FerretDB writes far slower than SQLite: a smaller history there. */
   const leads = (n: number) => (name === 'SQLite' ? n : Math.ceil(n / 4));
   let dir: string;
-  let backend: Backend;
+  let backend: ReadModelBackend;
   let events: SqliteEventStore;
   let store: ReadStore;
-  const children: ChildProcess[] = [];
 
-  const projector = (): ChildProcess => {
-    const child = spawn('node', [cli, 'project', '--status-every', '0'], {
+  const projector = (): NodeProcess =>
+    spawnCli(['project', '--status-every', '0'], {
       env: {
-        PATH: process.env.PATH,
         DATA_DIR: dir,
         PROJECTOR_LEASE_MS: String(LEASE_MS),
         LOG_LEVEL: 'warn',
         ...backend.env,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.on('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGKILL') console.error(`projector exited ${code}: ${log}`);
-    });
-    children.push(child);
-    return child;
-  };
-  const exited = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-      else child.once('exit', (code) => resolve(code));
     });
   const append = async (leads: number, seed: string) => {
     const demo = createDemoHandler(events);
@@ -155,13 +76,14 @@ describe.each(backends)('projector failover on %s', (name, makeBackend) => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'leadledger-failover-'));
-    backend = makeBackend(dir);
+    backend = makeBackend();
+    if (backend.name === 'MongoDB') recordRan('Projector failover on MongoDB/FerretDB');
     events = new SqliteEventStore(join(dir, 'events.db'));
     await append(leads(30), 'failover-1');
-    store = await backend.open();
+    store = await backend.open(dir);
   }, 60_000);
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await killSpawned();
     await store.close();
     await events.close();
     await backend.drop();
@@ -170,7 +92,7 @@ describe.each(backends)('projector failover on %s', (name, makeBackend) => {
 
   it('the standby takes over within the lease time; the read models equal a clean rebuild', async () => {
     const a = projector();
-    await until(
+    await waitUntil(
       'the first projector to hold every lease',
       async () => (await leaseHolders(store)).every((pid) => pid === a.pid),
       180_000,
@@ -178,13 +100,13 @@ describe.each(backends)('projector failover on %s', (name, makeBackend) => {
     const b = projector();
     // The standby starts, finds every lease held, and stays out.
     await sleep(LEASE_MS / 2);
-    expect(b.exitCode).toBeNull();
+    expect(b.running()).toBe(true);
     expect((await leaseHolders(store)).every((pid) => pid === a.pid)).toBe(true);
 
     await append(leads(10), 'failover-2');
-    a.kill('SIGKILL');
     const killed = Date.now();
-    await until(
+    await a.crash();
+    await waitUntil(
       'the standby to hold every lease',
       async () => (await leaseHolders(store)).every((pid) => pid === b.pid),
       4 * LEASE_MS,
@@ -199,19 +121,14 @@ describe.each(backends)('projector failover on %s', (name, makeBackend) => {
     const head = await events.headPosition();
     expect(await follower.waitFor(head, 180_000)).toBe(true);
 
-    const reference = await backend.reference();
-    const runner = new ProjectionRunner(events, reference.store, PROJECTIONS);
-    await runner.start();
-    expect(await runner.waitFor(head, 180_000)).toBe(true);
-    const expected = await dumpReadModels(reference.store, runner);
-    await runner.stop();
+    const reference = await backend.scratch(dir);
+    const expected = await cleanRebuild(events, reference.store, 180_000);
     await reference.drop();
-    expect(await dumpReadModels(store, follower)).toEqual(expected);
+    expect(await readModelsOf(store)).toEqual(expected);
     await follower.stop();
 
     // A clean stop: exit 0, the leases given back.
-    b.kill('SIGTERM');
-    expect(await exited(b)).toBe(0);
+    expect((await b.terminate()).code).toBe(0);
     expect((await leaseHolders(store)).every((pid) => pid === undefined)).toBe(true);
   }, 600_000);
 });
