@@ -444,24 +444,25 @@ export class ProjectionRunner implements ProjectionsView {
         await this.pause(this.retryDelayMs);
         continue;
       }
+      // The members this pass reads the log for, from the lowest of their checkpoints. One that
+      // joins meanwhile waits for the next pass: the events between its checkpoint and the ones
+      // read here would otherwise be skipped for it, its checkpoint moving past them.
+      const members = [...this.members];
       try {
         // Far behind (a new read store, a long stop): catch up in bulk, then plan again.
-        const from = lowestCheckpoint(this.members);
+        const from = lowestCheckpoint(members);
         const behind = await this.events.countAfter(from, this.catchUpThreshold);
-        if (this.members.length > 0 && behind >= this.catchUpThreshold) {
-          await this.catchUp(this.members, () => this.membersChanged, true);
+        if (behind >= this.catchUpThreshold) {
+          await this.catchUp(members, () => this.membersChanged, true);
           // Indexed now, in this iteration: a stop right after the catch-up must not leave the
           // generation without its indexes (the next start would build them under queries).
-          await this.createIndexes(this.members);
+          await this.createIndexes(members);
           continue;
         }
-        await this.createIndexes(this.members);
-        subscription = this.events.subscribe({
-          from: lowestCheckpoint(this.members),
-          batchSize: this.batchSize,
-        });
+        await this.createIndexes(members);
+        subscription = this.events.subscribe({ from, batchSize: this.batchSize });
         this.subscription = subscription;
-        await this.consume(subscription);
+        await this.consume(subscription, members);
       } catch (error) {
         this.onError(error);
         await this.pause(this.retryDelayMs);
@@ -472,8 +473,11 @@ export class ProjectionRunner implements ProjectionsView {
     }
   }
 
-  /** Reads the subscription in batches until stopped or the member set changes. */
-  private async consume(subscription: Subscription): Promise<void> {
+  /**
+   * Reads the subscription in batches until stopped or the member set changes; each batch goes to
+   * the planned members still members (a lost lease is given up at once).
+   */
+  private async consume(subscription: Subscription, planned: readonly Member[]): Promise<void> {
     const iterator = subscription[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<StoredEvent>> | undefined;
     while (!this.stopped && !this.membersChanged) {
@@ -494,7 +498,8 @@ export class ProjectionRunner implements ProjectionsView {
         if (next.done) break;
         batch.push(next.value);
       }
-      await this.track(this.applyBatch(this.members, batch));
+      const members = planned.filter((m) => this.members.includes(m));
+      await this.track(this.applyBatch(members, batch));
     }
   }
 
