@@ -225,7 +225,10 @@ describe.each(backends)('kill -9 of the projector, read models on %s', (name, ma
       errors.push(...errorLines(last));
 
       // Every command of the story was accepted: the log holds the intended history.
-      expect(summaries.reduce((n, s) => n + s.rejected, 0)).toBe(0);
+      expect({
+        rejected: summaries.reduce((n, s) => n + s.rejected, 0),
+        samples: summaries.flatMap((s) => s.samples),
+      }).toEqual({ rejected: 0, samples: [] });
       const scratch = await backend.scratch(dir);
       try {
         const actual = await readModelsOf(watch);
