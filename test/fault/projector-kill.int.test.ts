@@ -142,8 +142,13 @@ describe.each(backends)('kill -9 of the projector, read models on %s', (name, ma
     ];
     const demo = createDemoHandler(events);
     const summaries: DemoSummary[] = [];
-    const write = async (commands: DemoCommand[]) =>
-      summaries.push(await runDemo(demo.handler, commands, demo));
+    // One chunk after another: the trickle and the bursts both feed the story, and a command
+    // must not overtake the ones before it (a lead scored before it was captured).
+    let writing = Promise.resolve();
+    const write = (commands: DemoCommand[]) =>
+      (writing = writing.then(async () => {
+        summaries.push(await runDemo(demo.handler, commands, demo));
+      }));
     // Part of the story is in the log before the first projector; the rest arrives while they
     // are killed: a trickle all along, so there is always new work, and a burst after each
     // kill, so each new projector starts behind.
