@@ -8,7 +8,9 @@ import {
   type Db,
   type Document,
 } from 'mongodb';
+import { rootLogger } from '../observability/logger';
 import { applyUpdate, coalesce, type DocUpdate } from './coalesce';
+import { watchMonitor } from './mongo-watchdog';
 import type {
   Checkpoint,
   CollectionSpec,
@@ -664,19 +666,35 @@ export class MongoReadStore implements ReadStore {
   }
 }
 
+const CONNECT_TIMEOUT_MS = 5000;
+/** The driver's default; an awaited heartbeat (MongoDB's streaming monitor) may last this long. */
+const HEARTBEAT_FREQUENCY_MS = 10_000;
+
 /**
  * A connected client as Lead Ledger's stores use it: documents stored as JSON would be
  * (`ignoreUndefined`), and failing fast while the server is away (the driver waits 30 s by
  * default), so requests answer INTERNAL within the request timeout and /readyz 503, while the
- * pool reconnects on its own.
+ * pool reconnects on its own; restarted should the driver's monitor hang (`watchMonitor`).
  */
 export const connectMongo = async (uri: string): Promise<MongoClient> => {
   const client = new MongoClient(uri, {
     ignoreUndefined: true,
     serverSelectionTimeoutMS: 5000,
-    connectTimeoutMS: 5000,
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
+    heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,
   });
   await client.connect();
+  watchMonitor(client, {
+    // Twice the longest a heartbeat lasts before the driver times it out itself.
+    stuckAfterMs: 2 * (CONNECT_TIMEOUT_MS + HEARTBEAT_FREQUENCY_MS),
+    onRestart: (stuckMs) =>
+      rootLogger().warn(
+        { stuckMs },
+        'MongoDB: the driver’s server monitor hung on a heartbeat; client reconnected',
+      ),
+    onError: (error) =>
+      rootLogger().warn({ err: error }, 'MongoDB: reconnecting failed; trying again'),
+  });
   return client;
 };
 
