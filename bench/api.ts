@@ -868,6 +868,10 @@ const main = async () => {
         phases: `each phase: a warm-up (HTTP: ${WARM_REQUESTS} requests per connection; execute: ${SECONDS.warm} s), projections caught up and no request in flight, then ${SECONDS.load} s under load or ${SECONDS.single} s one at a time, then the catch-up is timed (catchUpMs); queries run first, on the seeded data, then the mutations; ops/s counts from the first request to the last answer`,
         bareExecute:
           'graphql-js execute({schema: buildLeadLedgerSchema(), document parsed and validated once, contextValue: createContext(services, actor, requestId)}) in the server process, services as serve.ts builds them from running.app',
+        caching:
+          'read-model answers are reused while the read models are unchanged (PRAGMA data_version of readmodels.db, which any commit changes): over HTTP whole answers of funnel/leads/lead per query, variables and actor (graphql/response-cache.ts), in both paths the query functions and DataLoader batches (graphql/result-cache.ts). The query phases repeat the same queries on read models that do not change during them, so after the first request they measure cache hits; a write makes the next request a miss',
+        writes:
+          'the server (serve) commits concurrent appends together (group commit, each append in its own savepoint, answered after COMMIT; data keys likewise) and checkpoints events.db from a worker thread (readmodels.db: the read store does its own); synchronous = NORMAL as before',
         success: 'HTTP 200 without GraphQL errors; any failure fails the run',
         tokens: 'jose SignJWT HS256, claims sub and roles',
       },

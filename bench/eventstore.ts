@@ -117,7 +117,7 @@ interface Row {
 const openLikeTheAdapter = (file: string) => {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma('synchronous = FULL');
   return db;
 };
 

@@ -18,6 +18,7 @@ import { createMongoReadStore } from '../readstore/mongo';
 import type { ReadStore } from '../readstore/port';
 import { SqliteReadStore } from '../readstore/sqlite';
 import type { Config } from './config';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
 /** Longest wait of each readiness probe (/readyz must answer while a store is away). */
 const READY_PROBE_MS = 2000;
@@ -62,6 +63,12 @@ export interface AppOptions {
   /** This process's name among projectors (default host:pid:random). */
   projectorId?: string; /** Wraps the event store, e.g. to time its appends (observability/eventstore). */
   instrumentEvents?: (events: EventStore) => EventStore;
+  /**
+   * The server's write path on the embedded stores: concurrent appends grouped into one commit
+   * (eventstore/sqlite.ts) and the event log checkpointed from a worker thread instead of inside
+   * commits on the event loop (wal-checkpointer.ts). Default off.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** Everything the process runs, wired from the configuration: the composition root. */
@@ -83,11 +90,26 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** WAL pages a commit lets grow before checkpointing itself, with a background checkpointer. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
 /** The configured event store alone (commands that need no read models: seed, verify, export). */
-export const openEventStore = (config: Config): EventStore =>
+export const openEventStore = (
+  config: Config,
+  { backgroundCheckpoints = false }: Pick<AppOptions, 'backgroundCheckpoints'> = {},
+): EventStore =>
   config.EVENTSTORE_URL
     ? createEsdbEventStore(config.EVENTSTORE_URL)
-    : openSqlite(join(config.DATA_DIR, 'events.db'), (file) => new SqliteEventStore(file));
+    : openSqlite(
+        join(config.DATA_DIR, 'events.db'),
+        (file) =>
+          new SqliteEventStore(
+            file,
+            backgroundCheckpoints
+              ? { autocheckpointPages: BACKSTOP_CHECKPOINT_PAGES, groupCommit: true }
+              : {},
+          ),
+      );
 
 const openReadStore = (config: Config): Promise<ReadStore> =>
   config.MONGODB_URI
@@ -99,7 +121,7 @@ const openReadStore = (config: Config): Promise<ReadStore> =>
 export const openApp = async (config: Config, options: AppOptions = {}): Promise<App> => {
   const clock = options.clock ?? (() => new Date());
   const events = await withPrivacy(
-    (options.instrumentEvents ?? ((e) => e))(openEventStore(config)),
+    (options.instrumentEvents ?? ((e) => e))(openEventStore(config, options)),
     config,
   );
   const readStore = await openReadStore(config);
@@ -127,6 +149,11 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
   const anchorer = config.ANCHOR_SECRET
     ? new Anchorer({ events: sealedStore(events), secret: config.ANCHOR_SECRET, clock })
     : undefined;
+  // The event log's (the read store checkpoints its own file in the background).
+  const checkpointers: WalCheckpointer[] = [];
+  if (options.backgroundCheckpoints && !config.EVENTSTORE_URL) {
+    checkpointers.push(startWalCheckpointer(join(config.DATA_DIR, 'events.db')));
+  }
   return {
     config,
     events,
@@ -176,6 +203,7 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
       await slaMonitor.stop();
       await anchorer?.stop();
       await (follower ? follower.stop() : runner.stop());
+      await Promise.all(checkpointers.map((c) => c.stop()));
       await readStore.close();
       await events.close();
     },

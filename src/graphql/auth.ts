@@ -36,6 +36,9 @@ export interface Authenticator {
 
 const ROLE_SET: ReadonlySet<string> = new Set(ROLES);
 
+/** Verified tokens remembered (oldest dropped first). */
+const VERIFIED_TOKENS = 10_000;
+
 const describe = (error: unknown): string => {
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed)
@@ -56,15 +59,27 @@ export const createAuthenticator = (secret: string | undefined): Authenticator =
   }
   // A KeyObject once: given bytes, jose would build one on every verification.
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  /**
+   * Sessions of tokens verified before, by the token's exact text (signature included): a
+   * client sends the same token with every request. Only a still valid token is answered from
+   * here (its expiry is checked as jose checks it); anything else goes through jose again.
+   */
+  const verified = new Map<string, Session>();
   return {
     open: false,
     async authenticate(header) {
       if (!header) return null;
       const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
       if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+      const token = match[1]!;
+      const known = verified.get(token);
+      if (known) {
+        if (known.expiresAt! > Math.floor(Date.now() / 1000) * 1000) return known;
+        verified.delete(token);
+      }
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(match[1]!, key, {
+        ({ payload } = await jwtVerify(token, key, {
           algorithms: ['HS256'],
           requiredClaims: ['exp'],
         }));
@@ -81,10 +96,16 @@ export const createAuthenticator = (secret: string | undefined): Authenticator =
           `the token's "roles" claim must list roles among ${ROLES.join(', ')}`,
         );
       }
-      return {
-        actor: { id: sub, roles: [...new Set(roles as Role[])] },
+      const session: Session = Object.freeze({
+        actor: Object.freeze({ id: sub, roles: Object.freeze([...new Set(roles as Role[])]) }),
         expiresAt: payload.exp! * 1000,
-      };
+      }) as Session;
+      // A token with a `nbf` or an `exp` that is no integer is verified each time, like before.
+      if (Number.isInteger(payload.exp) && payload.nbf === undefined) {
+        if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+        verified.set(token, session);
+      }
+      return session;
     },
   };
 };

@@ -5,6 +5,7 @@ import { NO_SPAN, type SpanHandle } from '../observability/tracing';
 import type { ReadModelAccess } from '../projections/projection';
 import type { ProjectionStatus } from '../projections/runner';
 import { createLoaders, type Loaders } from './loaders';
+import type { ResultCache } from './result-cache';
 
 /** What the resolvers use, wired by the composition root; nothing here is per request. */
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   consistencyWaitMs: number;
   /** The server's clock ("now" of goal progress). */
   clock: () => Date;
+  /** Answers of read-model queries while the read models are unchanged (none: no caching). */
+  cache?: ResultCache;
 }
 
 /** What a request turned out to be, filled in as it runs: for the access log and the trace. */
@@ -60,11 +63,20 @@ export const createContext = (
   requestId: string,
   /** Defaults: the request id as correlation id, a fresh record. */
   options: { correlationId?: string; observed?: Observed } = {},
-): GraphQLContext => ({
-  actor,
-  requestId,
-  correlationId: options.correlationId ?? requestId,
-  services,
-  loaders: createLoaders(services.access),
-  observed: options.observed ?? observing(),
-});
+): GraphQLContext => {
+  // Made on first use: a mutation reads no read model and needs none.
+  let loaders: Loaders | undefined;
+  return {
+    actor,
+    requestId,
+    correlationId: options.correlationId ?? requestId,
+    services,
+    get loaders() {
+      return (loaders ??= createLoaders(services.access, services.cache));
+    },
+    set loaders(fresh: Loaders) {
+      loaders = fresh;
+    },
+    observed: options.observed ?? observing(),
+  };
+};

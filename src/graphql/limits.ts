@@ -3,6 +3,7 @@ import {
   getVariableValues,
   GraphQLError,
   Kind,
+  visit,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
@@ -120,6 +121,62 @@ const shapeOf = (document: DocumentNode, operation: OperationDefinitionNode) => 
   return shape;
 };
 
+/**
+ * What an operation's cost depends on besides its document: the variables given to `first` or
+ * `last` (page sizes) and to directives (`@include`, `@skip`). The estimate reads nothing else,
+ * so a cost found within a limit holds for any request that gives these the same values.
+ */
+interface Costs {
+  schema: GraphQLSchema;
+  variables: string[];
+  /** Keys (those variables' values) whose cost was within the limit. */
+  passed: Set<string>;
+}
+/** Distinct passing values kept per document and operation (then forgotten all at once). */
+const PASSED_COSTS = 256;
+const costsByDocument = new WeakMap<DocumentNode, Map<string, Costs>>();
+
+const costsOf = (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Costs => {
+  let byOperation = costsByDocument.get(document);
+  if (!byOperation) {
+    byOperation = new Map();
+    costsByDocument.set(document, byOperation);
+  }
+  const name = operationName ?? '';
+  let costs = byOperation.get(name);
+  if (!costs || costs.schema !== schema) {
+    const variables = new Set<string>();
+    const collect = (node: Parameters<typeof visit>[0]) =>
+      visit(node, {
+        Variable(variable) {
+          variables.add(variable.name.value);
+        },
+      });
+    // The whole document, fragments included: a spread may bring a page size from anywhere.
+    visit(document, {
+      VariableDefinition: () => false,
+      Field(field) {
+        for (const argument of field.arguments ?? []) {
+          if (argument.name.value === 'first' || argument.name.value === 'last') {
+            collect(argument.value);
+          }
+        }
+      },
+      Directive(directive) {
+        collect(directive);
+        return false;
+      },
+    });
+    costs = { schema, variables: [...variables].sort(), passed: new Set() };
+    byOperation.set(name, costs);
+  }
+  return costs;
+};
+
 const selectOperation = (document: DocumentNode, name: string | null | undefined) =>
   document.definitions.find(
     (d): d is OperationDefinitionNode =>
@@ -153,6 +210,15 @@ export const checkLimits = (
       maxAliases: limits.maxAliases,
     });
   }
+  // A cost already found within the limit for the same values of the variables it depends on.
+  const costs = costsOf(schema, document, operationName);
+  const costKey = JSON.stringify([
+    limits.maxComplexity,
+    ...costs.variables.map((name) =>
+      variables && Object.hasOwn(variables, name) ? [variables[name]] : [],
+    ),
+  ]);
+  if (costs.passed.has(costKey)) return;
   // Variables that do not coerce: execution refuses them with BAD_USER_INPUT, running nothing.
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, {
     maxErrors: 1,
@@ -183,6 +249,8 @@ export const checkLimits = (
       },
     );
   }
+  if (costs.passed.size >= PASSED_COSTS) costs.passed.clear();
+  costs.passed.add(costKey);
 };
 
 /** Refuses operations over the limits before any resolver runs. */

@@ -7,7 +7,10 @@ import {
   type ApolloServerPlugin,
   type HTTPGraphQLResponse,
 } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import {
   execute,
   getOperationAST,
@@ -32,6 +35,7 @@ import {
 } from '../graphql/context';
 import { createErrorFormatter, ErrorCode, errorCodeOf } from '../graphql/errors';
 import { checkLimits, queryLimitsPlugin, type QueryLimits } from '../graphql/limits';
+import { responseCachePlugin } from '../graphql/response-cache';
 import { observabilityPlugin } from '../observability/apollo-plugin';
 import type { Logger } from '../observability/logger';
 import { secondsSince, type Metrics } from '../observability/metrics';
@@ -49,6 +53,11 @@ export interface HttpServerOptions {
   landingPage: boolean;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /**
+   * The read models' version (changes with every commit to them): with it, repeated read-model
+   * queries are answered from a cache while it holds (see graphql/response-cache.ts).
+   */
+  readModelVersion?: () => number;
   /** Readiness: stores reachable, projections caught up within a bound. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   logger: Logger;
@@ -125,6 +134,21 @@ const subscriptionsOverWebSocketOnly: ApolloServerPlugin = {
             { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
           );
         }
+        return Promise.resolve();
+      },
+    }),
+};
+
+/**
+ * `cache-control: no-store` on every GraphQL answer, as Apollo's cache-control plugin answers a
+ * schema without cache hints (ours has none). That plugin is off: to find that out it wraps
+ * every field resolver and is called for each field of each answer.
+ */
+const noStore: ApolloServerPlugin = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse({ response }) {
+        response.http.headers.set('cache-control', 'no-store');
         return Promise.resolve();
       },
     }),
@@ -207,11 +231,14 @@ const headerMap = (req: IncomingMessage): HeaderMap => {
 const writeGraphQLResponse = async (res: ServerResponse, response: HTTPGraphQLResponse) => {
   const headers: Record<string, string> = {};
   for (const [key, value] of response.headers) headers[key] = value;
-  res.writeHead(response.status ?? 200, headers);
   if (response.body.kind === 'complete') {
+    // With its length known the answer goes out in one write, not chunked.
+    headers['content-length'] = String(Buffer.byteLength(response.body.string));
+    res.writeHead(response.status ?? 200, headers);
     res.end(response.body.string);
     return;
   }
+  res.writeHead(response.status ?? 200, headers);
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
 };
@@ -270,12 +297,15 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
     parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      noStore,
       queryLimitsPlugin(limits),
       subscriptionsOverWebSocketOnly,
       observabilityPlugin({
         metrics,
         reportInternal: (error, context) => reportInternal(error, idsOf(context)),
       }),
+      ...(options.readModelVersion ? [responseCachePlugin(options.readModelVersion)] : []),
     ],
   });
   await apollo.start();

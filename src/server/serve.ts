@@ -1,11 +1,14 @@
+import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { openApp, type App, type AppOptions } from '../app/composition';
 import type { Config } from '../app/config';
 import { createAuthenticator } from '../graphql/auth';
 import type { Services } from '../graphql/context';
 import { LiveFeed } from '../graphql/live-feed';
+import { createResultCache, sqliteReadModelVersion } from '../graphql/result-cache';
 import { buildLeadLedgerSchema } from '../graphql/schema';
 import { instrumentCommands } from '../observability/commands';
+import { sealedStore } from '../privacy/vault';
 import { instrumentEventStore } from '../observability/eventstore';
 import { loggerFromLog, rootLogger, type Log, type Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
@@ -59,6 +62,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
     ? startTracing({ exporter: options.spanExporter, logger })
     : NO_TRACING;
   const appOptions: AppOptions = {
+    backgroundCheckpoints: true,
     ...options,
     runner: {
       onError: (error) => logger.error({ err: error }, 'projection runner failed'),
@@ -73,6 +77,18 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
   // The projections this process runs, or in an API-only replica the projectors' progress.
   const runner = app.projections;
   metrics.watchProjections(() => runner.status());
+  // Embedded read models have a version that any commit to them changes: query answers are
+  // reused while it holds. MongoDB has no such cheap version; its queries always read.
+  let readModels: ReturnType<typeof sqliteReadModelVersion> | undefined;
+  try {
+    readModels = config.MONGODB_URI
+      ? undefined
+      : sqliteReadModelVersion(join(config.DATA_DIR, 'readmodels.db'));
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
+    throw error;
+  }
   const services: Services = {
     handler: instrumentCommands(app.handler, { metrics, tracing }),
     events: app.events,
@@ -80,9 +96,12 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
     projections: runner,
     consistencyWaitMs: config.CONSISTENCY_WAIT_MS,
     clock: options.clock ?? (() => new Date()),
+    ...(readModels ? { cache: createResultCache(readModels.version) } : {}),
   };
+  // The feed reads ids, types and positions only: it follows the log as stored, with no
+  // personal data to decrypt (SlaBreached, the one payload passed on whole, holds none).
   const feed = new LiveFeed(
-    app.events,
+    sealedStore(app.events),
     runner.access,
     (p, ms) => runner.waitFor(p, ms),
     (error) => logger.error({ err: error }, 'live feed failed'),
@@ -105,6 +124,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       ready: () => app.ready(config.READY_MAX_LAG_SECONDS),
+      ...(readModels ? { readModelVersion: readModels.version } : {}),
       logger,
       tracing,
     });
@@ -139,6 +159,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
             await feed.stop();
           } finally {
             try {
+              readModels?.close();
               await app.close();
             } finally {
               // Spans that cannot be exported are not a reason to fail the shutdown.
@@ -152,6 +173,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
     };
   } catch (error) {
     await feed.stop().catch(() => undefined);
+    readModels?.close();
     await app.close().catch(() => undefined);
     await tracing.shutdown().catch(() => undefined);
     throw error;

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { IdempotencyKeyReusedError } from '../../src/eventstore/port';
+import {
+  ConcurrencyError,
+  IdempotencyKeyReusedError,
+  type AppendResult,
+} from '../../src/eventstore/port';
 import { SqliteEventStore } from '../../src/eventstore/sqlite';
 import type * as SqliteModule from '../../src/eventstore/sqlite';
 import { eventStoreContract, newEvent } from './eventstore.contract';
@@ -32,6 +36,19 @@ eventStoreContract(
   },
   { tamper: true },
 );
+
+// The server's configuration: concurrent appends committed together.
+eventStoreContract('SQLite, group commit', () => {
+  const file = tempFile();
+  const store = new SqliteEventStore(file, { pollIntervalMs: 20, groupCommit: true });
+  return Promise.resolve({
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(join(file, '..'), { recursive: true, force: true });
+    },
+  });
+});
 
 describe('SqliteEventStore specifics', () => {
   let file: string;
@@ -123,6 +140,104 @@ describe('SqliteEventStore specifics', () => {
     await subscription.close();
     await writer.close();
     await reader.close();
+  });
+
+  it('commits appends made together in one transaction, each failing or succeeding alone', async () => {
+    const store = new SqliteEventStore(file, { groupCommit: true });
+    await store.append('deal-1', [newEvent('A', {})], { expectedRevision: 'NO_STREAM' });
+    // COMMITs run by any connection of this process (better-sqlite3 prepares them as statements).
+    const probe = new Database(':memory:');
+    const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as {
+      run: (...args: unknown[]) => unknown;
+    };
+    probe.close();
+    const run = jest.spyOn(statementProto, 'run');
+    const commits = () =>
+      run.mock.contexts.filter((c) => (c as { source?: string }).source === 'COMMIT').length;
+    // All asked for in the same turn of the event loop: one group.
+    const outcomes = await Promise.allSettled([
+      store.append('lead-1', [newEvent('A', { n: 1 })], { expectedRevision: 'NO_STREAM' }),
+      store.append('deal-1', [newEvent('B', {})], { expectedRevision: 5 }),
+      store.append('lead-2', [newEvent('A', {}), newEvent('B', {})], {
+        expectedRevision: 'NO_STREAM',
+        idempotencyKey: 'k-1',
+      }),
+      store.append('lead-2', [newEvent('A', {}), newEvent('B', {})], {
+        expectedRevision: 'NO_STREAM',
+        idempotencyKey: 'k-1',
+      }),
+      store.append('lead-1', [newEvent('C', {})], { expectedRevision: 'NO_STREAM' }),
+      store.append('lead-3', [], { expectedRevision: 'NO_STREAM' }),
+      store.append('lead-1', [newEvent('D', {})], { expectedRevision: 0 }),
+    ]);
+    const committed = commits();
+    run.mockRestore();
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+    const value = (i: number) => (outcomes[i] as PromiseFulfilledResult<AppendResult>).value;
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect((outcomes[4] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect((outcomes[5] as PromiseRejectedResult).reason).toBeInstanceOf(RangeError);
+    // The retry in the same group saw the first's key: it wrote nothing.
+    expect(value(2)).toMatchObject({ revision: 1, deduplicated: false });
+    expect(value(3)).toEqual({ ...value(2), deduplicated: true });
+    expect(value(6).revision).toBe(1);
+    expect((await store.readStream('lead-1')).map((e) => e.type)).toEqual(['A', 'D']);
+    expect((await store.readStream('deal-1')).map((e) => e.type)).toEqual(['A']);
+    expect(await store.readStream('lead-2')).toHaveLength(2);
+    expect(await store.readStream('lead-3')).toEqual([]);
+    expect((await store.verify('lead-1')).ok).toBe(true);
+    // One commit for the whole group.
+    expect(committed).toBe(1);
+    await store.close();
+  });
+
+  it('answers an append only once it is committed, and writes pending appends on close', async () => {
+    const store = new SqliteEventStore(file, { groupCommit: true });
+    const pending = store.append('lead-1', [newEvent('A', {})], { expectedRevision: 'NO_STREAM' });
+    await store.close();
+    await expect(pending).resolves.toMatchObject({ revision: 0 });
+    const reopened = new SqliteEventStore(file);
+    expect(await reopened.readStream('lead-1')).toHaveLength(1);
+    await expect(
+      store.append('lead-1', [newEvent('B', {})], { expectedRevision: 0 }),
+    ).rejects.toThrow(/not open/);
+    await reopened.close();
+  });
+
+  it('delivers a subscription to some event types only those, across a long log', async () => {
+    const store = new SqliteEventStore(file, { pollIntervalMs: 20 });
+    const events = Array.from({ length: 120 }, (_, i) =>
+      newEvent(i % 50 === 7 ? 'Wanted' : 'Other', { i }),
+    );
+    await store.append('lead-1', events, { expectedRevision: 'NO_STREAM' });
+    const subscription = store.subscribe({ eventTypes: ['Wanted'], batchSize: 2 });
+    const received: number[] = [];
+    const consuming = (async () => {
+      for await (const e of subscription) {
+        received.push((e.data as { i: number }).i);
+        if (received.length === 4) break;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    await store.append(
+      'lead-2',
+      [newEvent('Other', { i: 1000 }), newEvent('Wanted', { i: 1001 })],
+      {
+        expectedRevision: 'NO_STREAM',
+      },
+    );
+    await consuming;
+    expect(received).toEqual([7, 57, 107, 1001]);
+    await subscription.close();
+    await store.close();
   });
 
   it('counts the events after a position exactly, up to a limit', async () => {

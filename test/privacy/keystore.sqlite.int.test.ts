@@ -65,6 +65,28 @@ describe('SqliteKeyStore specifics', () => {
     await reopened.close();
   });
 
+  it('creates keys asked for together in one group, a forget asked after them last', async () => {
+    const store = new SqliteKeyStore(file);
+    const base = { masterKeyId: 'mk-0', createdAt: new Date().toISOString(), wrapped: 'w' };
+    const created = Promise.all(
+      [
+        store.create({ ...base, keyId: 'k1', subject: 'L1' }),
+        store.create({ ...base, keyId: 'k2', subject: 'L2' }),
+        store.create({ ...base, keyId: 'k3', subject: 'L1' }),
+        // The key id is taken: this one fails alone.
+        store.create({ ...base, keyId: 'k2', subject: 'L3' }),
+      ].map((p) =>
+        p.then((k) => (k.kind === 'key' ? k.record.keyId : k.kind)).catch(() => 'error'),
+      ),
+    );
+    const forgotten = store.forget('L2');
+    expect(await created).toEqual(['k1', 'k2', 'k1', 'error']);
+    expect(await forgotten).toBe(true);
+    expect(await store.bySubject('L2')).toEqual({ kind: 'forgotten' });
+    expect(await store.bySubject('L3')).toEqual({ kind: 'none' });
+    await store.close();
+  });
+
   it('leaves no old wrapping in the files after a rewrap and purge', async () => {
     const store = new SqliteKeyStore(file);
     const old = randomBytes(60).toString('base64url');

@@ -10,11 +10,12 @@ import {
   type LeadView,
   type TimeRange,
 } from '../../projections/leads/queries';
-import type { SlaStatus } from '../../projections/leads/projection';
+import { LEADS, type SlaStatus } from '../../projections/leads/projection';
 import { toRep } from '../../projections/reps/queries';
 import { MASK, mayReadPii, READERS } from '../auth';
 import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
+import { cacheKey, NO_RESULT_CACHE } from '../result-cache';
 import { userInputError } from '../errors';
 import { ConnectionArgs, pageArgs } from '../types/page';
 import {
@@ -115,11 +116,11 @@ export class LeadResolver {
     const args = pageArgs(page);
     if (filter) checkFilter(filter);
     await ensureConsistent(ctx, consistentWith);
-    const leads = await listLeads(ctx.services.access, {
-      ...args,
-      filter: filter ? toStoreFilter(filter) : null,
-      orderBy,
-    });
+    const { access, cache = NO_RESULT_CACHE } = ctx.services;
+    const query = { ...args, filter: filter ? toStoreFilter(filter) : null, orderBy };
+    const leads = await cache.get(cacheKey('leads', access.collection(LEADS), query), () =>
+      listLeads(access, query),
+    );
     // Prime the per-request cache: nested fields asking for these leads again read no store.
     for (const edge of leads.edges) ctx.loaders.lead.prime(edge.node.id, edge.node);
     return leads;

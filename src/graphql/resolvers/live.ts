@@ -20,7 +20,7 @@ import { FunnelChange, LeadChange, SlaBreachNotice } from '../types/live';
  * loaders, or nested fields would read the first push's cached documents forever.
  */
 const freshLoaders = (ctx: GraphQLContext) => {
-  ctx.loaders = createLoaders(ctx.services.access);
+  ctx.loaders = createLoaders(ctx.services.access, ctx.services.cache);
 };
 
 @Authorized(...READERS)

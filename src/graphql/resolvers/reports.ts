@@ -1,10 +1,15 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import type { FunnelDimension } from '../../projections/funnel/projection';
+import {
+  FUNNEL_COHORT,
+  FUNNEL_FLOW,
+  type FunnelDimension,
+} from '../../projections/funnel/projection';
 import { funnelReport } from '../../projections/funnel/queries';
 import { listSlaBreaches, slaCompliance } from '../../projections/sla/queries';
 import { READERS } from '../auth';
 import { ensureConsistent } from '../consistency';
 import type { GraphQLContext } from '../context';
+import { cacheKey, NO_RESULT_CACHE } from '../result-cache';
 import { FunnelDimensionEnum, FunnelModeEnum, SlaGroupByEnum } from '../enums';
 import { Lead } from '../types/lead';
 import {
@@ -48,13 +53,16 @@ export class ReportResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     await enterPeriod(ctx, { from, to, consistentWith });
-    return funnelReport(ctx.services.access, {
+    const { access, cache = NO_RESULT_CACHE } = ctx.services;
+    const args = {
       from,
       to,
       mode,
       groupBy: groupBy?.map((d) => DIMENSIONS[d]),
       filter: filter ? { ...filter } : null,
-    });
+    };
+    const collection = access.collection(mode === 'COHORT' ? FUNNEL_COHORT : FUNNEL_FLOW);
+    return cache.get(cacheKey('funnel', collection, args), () => funnelReport(access, args));
   }
 
   @Query(() => [SlaComplianceRow], {
