@@ -42,6 +42,12 @@ export interface Projection {
   handles: ReadonlySet<string>;
   /** Documents (of this projection's own collections) that `project` will read for the event. */
   needs?(event: ProjectionEvent): DocRef[];
+  /**
+   * Collections `needs` never names whose documents are seldom changed again once written (one
+   * per event, per touch): a bulk catch-up writes them after every chunk, ahead of the
+   * checkpoint, instead of holding them in memory until its next write.
+   */
+  writeAhead?: readonly string[];
   project(event: ProjectionEvent, view: DocView): DocChange[];
 }
 

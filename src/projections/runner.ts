@@ -144,9 +144,10 @@ export class ProjectionRunner implements ProjectionsView {
     // Small chunks: the events and documents of one die young, cheap to collect.
     this.rebuildBatchSize = options.rebuildBatchSize ?? 1000;
     this.catchUpThreshold = options.catchUpThreshold ?? 10_000;
-    // ~30k events of the demo mix. Rebuilding 1M events, peak RSS measured ~345 MB at 30k and up
-    // to ~400 at 35-40k (garbage collection lets the heap grow to a few times the live set).
-    this.catchUpDocs = options.catchUpDocs ?? 30_000;
+    // Documents held, those written ahead not counted (~10k events of the demo mix, 13
+    // projections). Rebuilding its 1M events, peak RSS measured 383-396 MiB at 24k, 401 at 22k
+    // and ~425 at 30k (garbage collection lets the heap grow to a few times the live set).
+    this.catchUpDocs = options.catchUpDocs ?? 20_000;
     this.dropGraceMs = options.dropGraceMs ?? 2000;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.clock = options.clock ?? (() => new Date());
@@ -602,9 +603,11 @@ export class ProjectionRunner implements ProjectionsView {
   /**
    * Catches members up to the head of the log in bulk: their documents stay in memory (a
    * `Workspace`), each event changes them in place, and once it holds `catchUpDocs` documents
-   * they are written whole, with the members' checkpoints, in one `writeDocuments`. Ends at the head;
-   * when stopped, after writing what it projected (a graceful stop keeps the work done); when
-   * `pause()` holds, after the next write. `inLoop`: the live loop's, whose writes are in flight.
+   * they are written whole, with the members' checkpoints, in one `writeDocuments`, which runs
+   * while the next documents are projected (one write at a time; a checkpoint moves once its
+   * write has ended). Ends at the head; when stopped, after writing what it projected (a graceful
+   * stop keeps the work done); when `pause()` holds, after the next write. Never leaves a write
+   * running. `inLoop`: the live loop's, whose writes are in flight.
    */
   private async catchUp(
     members: readonly Member[],
@@ -616,39 +619,66 @@ export class ProjectionRunner implements ProjectionsView {
     const workspace = new Workspace(this.store, fresh);
     let chunk: StoredEvent[] = [];
     let last = '';
+    /** The write under way, checkpoints and waiters included once it ends. */
+    let writing: Promise<void> | undefined;
     const flush = async () => {
+      await writing;
       // A generation replaced meanwhile by a rebuild is not written any more.
       for (const m of members) if (m.retired) workspace.forget(m.names.values());
-      const writing = members.filter((m) => !m.retired && m.checkpoint < last);
-      const write = workspace.flush(
-        writing.map((m) => ({ name: checkpointName(m), position: last })),
-      );
-      await (inLoop ? this.track(write) : write);
-      for (const m of writing) m.checkpoint = last;
-      this.settleWaiters();
+      const advanced = members.filter((m) => !m.retired && m.checkpoint < last);
+      const position = last;
+      const write = workspace
+        .write(advanced.map((m) => ({ name: checkpointName(m), position })))
+        .then(() => {
+          for (const m of advanced) if (m.checkpoint < position) m.checkpoint = position;
+          this.settleWaiters();
+        });
+      writing = inLoop ? this.track(write) : write;
+      // Awaited at the next flush or at the end; a failure is reported there.
+      writing.catch(() => undefined);
     };
     const project = async () => {
+      workspace.settle();
       await this.projectInBulk(workspace, members, chunk);
       last = chunk[chunk.length - 1]!.position;
       chunk = [];
+      // Collections the projections write ahead (see `Projection.writeAhead`) are written after
+      // each chunk, ahead of their checkpoint, instead of taking up room until the next write.
+      // Safe: a replay reads those documents first and skips what they hold (the `_pos` guard),
+      // and no projection computes anything from them (`needs` never names them).
+      if (workspace.busy) return;
+      const spilled = new Set(
+        members
+          .filter((m) => !m.retired)
+          .flatMap((m) => (m.projection.writeAhead ?? []).map((c) => physicalOf(m, c))),
+      );
+      if (spilled.size > 0) await workspace.write([], spilled);
     };
-    for await (const event of this.events.readAll({
-      from: lowestCheckpoint(members),
-      batchSize: this.rebuildBatchSize,
-    })) {
-      // Stopping: what was projected is written with its checkpoints (a graceful stop keeps the
-      // work done); the events read but not projected are read again at the next start.
-      if (this.stopped) break;
-      chunk.push(event);
-      if (chunk.length < this.rebuildBatchSize) continue;
-      await project();
-      if (workspace.size < this.catchUpDocs) continue;
-      await flush();
-      if (pause()) return;
+    try {
+      for await (const event of this.events.readAll({
+        from: lowestCheckpoint(members),
+        batchSize: this.rebuildBatchSize,
+      })) {
+        // Stopping: what was projected is written with its checkpoints (a graceful stop keeps the
+        // work done); the events read but not projected are read again at the next start.
+        if (this.stopped) break;
+        chunk.push(event);
+        if (chunk.length < this.rebuildBatchSize) continue;
+        await project();
+        if (workspace.size < this.catchUpDocs) continue;
+        await flush();
+        // Between chunks: the documents of a write already ended can go.
+        workspace.settle();
+        if (pause()) return;
+      }
+      if (chunk.length > 0 && !this.stopped) await project();
+      // Also when nothing changed: the checkpoints move over events the members do not handle.
+      if (last !== '') await flush();
+    } finally {
+      // Ended, failed or paused: no write of this catch-up outlives it (a next one must start
+      // from checkpoints that no longer move).
+      await writing;
     }
-    if (chunk.length > 0 && !this.stopped) await project();
-    // Also when nothing changed: the checkpoints move over events the members do not handle.
-    if (last !== '') await flush();
   }
 
   /** Projects a chunk of the log into the workspace, for every member that has not seen it. */
@@ -666,10 +696,15 @@ export class ProjectionRunner implements ProjectionsView {
       if (projection.needs) {
         await workspace.load(
           mine.flatMap((e) =>
-            (projection.needs?.(e) ?? []).map((ref) => ({
-              collection: physicalOf(member, ref.collection),
-              id: ref.id,
-            })),
+            (projection.needs?.(e) ?? []).map((ref) => {
+              // Written ahead of the checkpoint: a replay would read them ahead of itself.
+              if (projection.writeAhead?.includes(ref.collection)) {
+                throw new Error(
+                  `${projection.name} needs ${ref.collection}, which it writes ahead`,
+                );
+              }
+              return { collection: physicalOf(member, ref.collection), id: ref.id };
+            }),
           ),
         );
       }

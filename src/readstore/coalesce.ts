@@ -57,32 +57,64 @@ const keepNewest = (values: Value[], cap: number): Value[] => (cap > 0 ? values.
 const isNumber = (v: Value | undefined): v is number => typeof v === 'number';
 
 const getPath = (doc: Record<string, Value | undefined>, path: string): Value | undefined => {
-  if (!path.includes('.')) return doc[path];
+  let dot = path.indexOf('.');
+  if (dot < 0) return doc[path];
   let node: Value | undefined = doc as Value;
-  for (const part of path.split('.')) {
+  let start = 0;
+  for (;;) {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = node[part];
+    node = node[dot < 0 ? path.slice(start) : path.slice(start, dot)];
+    if (dot < 0) return node;
+    start = dot + 1;
+    dot = path.indexOf('.', start);
   }
-  return node;
 };
 
-const setPath = (doc: Record<string, Value | undefined>, path: string, value: Value) => {
-  if (!path.includes('.')) {
+/** What `applyChange` may change in place: nested objects it copied for one document. */
+export interface Owner {
+  owned?: Set<object>;
+}
+
+/**
+ * Sets a field, dotted paths into nested objects included. Nested objects on the path are
+ * copied on write, as they may be shared with the document this one was made from, or with
+ * values of changes; except the owner's: copies made earlier for this same document, which
+ * nothing else holds, changed in place while every object above them on the path is too (the
+ * copies made here join them).
+ */
+const setPath = (
+  doc: Record<string, Value | undefined>,
+  path: string,
+  value: Value,
+  owner?: Owner,
+) => {
+  let dot = path.indexOf('.');
+  if (dot < 0) {
     doc[path] = value;
     return;
   }
-  const parts = path.split('.');
   let node = doc;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const part = parts[i]!;
+  let start = 0;
+  let inPlace = owner?.owned !== undefined;
+  while (dot >= 0) {
+    const part = path.slice(start, dot);
     const next = node[part];
-    // Copy-on-write: nested objects may be shared with the document this one was made from.
-    const copy: Record<string, Value> =
-      next === null || typeof next !== 'object' || Array.isArray(next) ? {} : { ...next };
-    node[part] = copy;
-    node = copy;
+    let child: Record<string, Value>;
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      child = {};
+    } else if (inPlace && owner!.owned!.has(next)) {
+      child = next;
+    } else {
+      child = { ...next };
+      inPlace = false;
+    }
+    if (child !== next && owner) (owner.owned ??= new Set()).add(child);
+    node[part] = child;
+    node = child;
+    start = dot + 1;
+    dot = path.indexOf('.', start);
   }
-  node[parts[parts.length - 1]!] = value;
+  node[path.slice(start)] = value;
 };
 
 /** One op on one field of a document, as MongoDB's update operator would apply it. */
@@ -91,14 +123,15 @@ const applyOp = (
   kind: FieldKind,
   field: string,
   arg: Arg,
+  owned?: Owner,
 ): void => {
   switch (kind) {
     case 'set':
-      setPath(doc, field, arg);
+      setPath(doc, field, arg, owned);
       return;
     case 'inc': {
       const old = getPath(doc, field);
-      setPath(doc, field, (isNumber(old) ? old : 0) + (arg as number));
+      setPath(doc, field, (isNumber(old) ? old : 0) + (arg as number), owned);
       return;
     }
     case 'max':
@@ -109,13 +142,13 @@ const applyOp = (
         old === undefined ||
         old === null ||
         (kind === 'max' ? v > (old as number | string) : v < (old as number | string));
-      setPath(doc, field, replace ? v : old);
+      setPath(doc, field, replace ? v : old, owned);
       return;
     }
     case 'push': {
       const { values, cap } = arg as { values: Value[]; cap: number };
       const old = getPath(doc, field);
-      setPath(doc, field, keepNewest([...(Array.isArray(old) ? old : []), ...values], cap));
+      setPath(doc, field, keepNewest([...(Array.isArray(old) ? old : []), ...values], cap), owned);
       return;
     }
   }
@@ -276,24 +309,30 @@ export const alreadyApplied = (stored: string | undefined, position: string): bo
  * One change applied to a document the caller owns, in place; returns the document after it
  * (undefined: deleted). The same result as `applyUpdate` of that change alone, without merging
  * first: what the runner does for the documents it keeps in memory. Nested objects are still
- * copied on write, as they may be shared with the change's values or other documents.
+ * copied on write, as they may be shared with the change's values or other documents; but the
+ * `owned` ones, copies this function made for the same document (see `setPath`), while the
+ * caller guarantees none of them was handed out since (it clears `owned` when it does).
  */
-export const applyChange = (doc: Doc | undefined, change: PositionedChange): Doc | undefined => {
+export const applyChange = (
+  doc: Doc | undefined,
+  change: PositionedChange,
+  owned?: Owner,
+): Doc | undefined => {
   const { op } = change;
   if (op.kind === 'delete') return undefined;
   const target: Doc = doc ?? { _id: change.id };
   switch (op.kind) {
     case 'setOnInsert':
-      if (doc === undefined) for (const f in op.fields) setPath(target, f, op.fields[f]!);
+      if (doc === undefined) for (const f in op.fields) setPath(target, f, op.fields[f]!, owned);
       break;
     case 'set':
-      for (const f in op.fields) setPath(target, f, op.fields[f]!);
+      for (const f in op.fields) setPath(target, f, op.fields[f]!, owned);
       break;
     case 'push':
-      applyOp(target, 'push', op.field, { values: op.values, cap: op.cap });
+      applyOp(target, 'push', op.field, { values: op.values, cap: op.cap }, owned);
       break;
     default:
-      for (const f in op.fields) applyOp(target, op.kind, f, op.fields[f]!);
+      for (const f in op.fields) applyOp(target, op.kind, f, op.fields[f]!, owned);
   }
   target._pos = change.position;
   return target;

@@ -625,6 +625,7 @@ export const attributionProjection: Projection = {
     { name: ATTRIBUTION_ROLLUPS, indexes: [{ fields: ['dim', 'block'] }] },
   ],
   handles: new Set(['LeadCaptured', 'TouchRecorded', ...DEAL_EVENT_TYPES]),
+  writeAhead: [ATTRIBUTION_DELTAS],
   needs(e): DocRef[] {
     if (!(DEAL_EVENT_TYPES as readonly string[]).includes(e.type)) return [];
     const { dealId, leadIds } = e.data as { dealId: string; leadIds?: string[] };

@@ -95,6 +95,7 @@ export const auditTrailProjection: Projection = {
     },
   ],
   handles: AUDITED_TYPES,
+  writeAhead: [AUDIT_TRAIL],
   project(event): DocChange[] {
     const e = event as AuditedEvent;
     const { data, redacted } = withoutPii(e.type, e.data);

@@ -505,6 +505,7 @@ export const leadsProjection: Projection = {
     { name: LEAD_DEALS, indexes: [] },
   ],
   handles: new Set([...LEAD_EVENT_TYPES, ...DEAL_EVENTS]),
+  writeAhead: [LEAD_TOUCHES],
   needs(e) {
     if (e.type === 'DealReopened') {
       return [{ collection: LEAD_DEALS, id: (e.data as DealReopened).dealId }];

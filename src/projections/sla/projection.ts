@@ -173,6 +173,7 @@ export const slaProjection: Projection = {
     { name: SLA_HANDOFFS, indexes: [] },
   ],
   handles: new Set(['LeadHandedOff', 'SlaBreached', ...HANDOFF_EVENTS]),
+  writeAhead: [SLA_BREACHES],
   needs(e) {
     if (!HANDOFF_EVENTS.includes(e.type)) return [];
     const { leadId, handoffId } = e.data as { leadId: string; handoffId: string };
