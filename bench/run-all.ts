@@ -522,8 +522,11 @@ export const renderReport = (outcomes: Partial<Record<Bench, RunOutcome>> = {}):
     'Peers and ceilings: raw better-sqlite3 (the same rows without our code), Emmett’s SQLite event store ' +
       '(`@event-driven-io/emmett-sqlite`, what a Node user would pick for an embedded event store), bare ' +
       'graphql-js `execute` (our schema without HTTP, Apollo and JWT), raw SQLite sums over flat tables ' +
-      '(analytics without pre-aggregation). Not measured here: EventStoreDB/KurrentDB and MongoDB backends ' +
-      '(no server on the benchmark machines; `bench:projections` measures MongoDB when `MONGODB_URI` is set).',
+      '(analytics without pre-aggregation). Not measured here: EventStoreDB/KurrentDB (no server on the ' +
+      'benchmark machines) and MongoDB (none either; `bench:projections` measures it when `MONGODB_URI` is ' +
+      'set, `BENCH_MONGO_EVENTS` bounding the events: against FerretDB 1.24 a rebuild of the first 3,000 ' +
+      'events did not finish within 10 minutes, its guarded upserts slowing from ~20 to ~3 documents/s as ' +
+      'the collections grew, so no figure is reported).',
     '',
     'How to reproduce everything: `npm ci && npm run bench` (about an hour on 2 cores: the first run also ' +
       'generates the cached logs under `bench/.cache/`), or `BENCH_QUICK=1 npm run bench` (a few minutes). ' +
