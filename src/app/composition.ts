@@ -18,7 +18,7 @@ import { createMongoReadStore } from '../readstore/mongo';
 import type { ReadStore } from '../readstore/port';
 import { SqliteReadStore } from '../readstore/sqlite';
 import type { Config } from './config';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
+import { startWalCheckpointer, type WalCheckpointer } from '../sqlite/wal-checkpointer';
 
 /** Longest wait of each readiness probe (/readyz must answer while a store is away). */
 const READY_PROBE_MS = 2000;

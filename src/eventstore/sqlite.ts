@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '../sqlite/group-commit';
 import { canonicalEnvelope, canonicalJson, chainHash, GENESIS_HASH, verifyChain } from './hash';
 import {
   ConcurrencyError,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { startWalCheckpointer, type WalCheckpointer } from '../sqlite/wal-checkpointer';
 import { applyUpdate, coalesce } from './coalesce';
 import type {
   Checkpoint,
@@ -206,72 +206,8 @@ class Sql {
   }
 }
 
-/** How often the checkpointer looks for WAL frames to copy into the database (ms). */
-const CHECKPOINT_EVERY_MS = 50;
 /** WAL pages a commit lets grow before checkpointing itself, beside the checkpointer (~100 MB). */
 const BACKSTOP_CHECKPOINT_PAGES = 25_000;
-
-/**
- * The checkpointer: its own connection to the file, copying the WAL into the database (a passive
- * checkpoint: it never waits for, nor blocks, readers and the writer) every CHECKPOINT_EVERY_MS.
- * Plain JS, evaluated: it runs the same from the build and from the TypeScript sources.
- */
-const CHECKPOINTER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-let timer;
-const checkpoint = () => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // Busy or gone: the next round tries again; the writer's own checkpoint at close remains.
-  }
-  timer = setTimeout(checkpoint, workerData.everyMs);
-};
-parentPort.once('message', () => {
-  clearTimeout(timer);
-  db.close();
-  parentPort.close();
-});
-checkpoint();
-`;
-
-/**
- * Copies the WAL into the database on another thread. A commit then only appends to the WAL:
- * SQLite's automatic checkpoint would copy it, and wait for the disk twice, in the committing
- * thread (about a third of a bulk write's time).
- */
-class Checkpointer {
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
-
-  private closing = false;
-
-  /** `onFail`: it stopped unasked (the writer must checkpoint again itself). */
-  constructor(file: string, onFail: () => void) {
-    this.worker = new Worker(CHECKPOINTER_SOURCE, {
-      eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), file, everyMs: CHECKPOINT_EVERY_MS },
-    });
-    this.exited = new Promise((resolvePromise) =>
-      this.worker.once('exit', () => {
-        if (!this.closing) onFail();
-        resolvePromise();
-      }),
-    );
-    this.worker.on('error', () => undefined);
-    this.worker.unref();
-  }
-
-  /** Stops it once its current round is done. */
-  async close(): Promise<void> {
-    this.closing = true;
-    this.worker.ref();
-    this.worker.postMessage('stop');
-    await this.exited;
-  }
-}
 
 const sortKeys = (sort: SortKey[] | undefined): SortKey[] => [
   ...(sort ?? []),
@@ -304,7 +240,7 @@ export class SqliteReadStore implements ReadStore {
   private readonly applyTx;
   private readonly writeDocsTx;
   /** For a file: copies the WAL into the database in the background. */
-  private readonly checkpointer: Checkpointer | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -316,8 +252,10 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     if (file !== ':memory:' && file !== '') {
-      this.checkpointer = new Checkpointer(file, () => {
-        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      this.checkpointer = startWalCheckpointer(file, {
+        onFail: () => {
+          if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        },
       });
       // A backstop only, should the checkpointer fall behind (a bulk write adds up to ~25 MB).
       this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
@@ -588,7 +526,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     // First: the last connection to close checkpoints what is left and removes the WAL.
-    await this.checkpointer?.close();
+    await this.checkpointer?.stop();
     this.collections.clear();
     if (this.db.open) this.db.close();
   }

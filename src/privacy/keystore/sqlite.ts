@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { GroupCommit } from '../../eventstore/group-commit';
+import { GroupCommit } from '../../sqlite/group-commit';
 import type { KeyRecord, KeyStore, SubjectKey } from './port';
 
 const SCHEMA = `
