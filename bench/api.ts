@@ -223,7 +223,7 @@ const settle = async (
   timeoutMs: number,
 ): Promise<number> => {
   const started = performance.now();
-  const { runner, events } = running.app;
+  const { projections: runner, events } = running.app;
   for (;;) {
     if (performance.now() - started > timeoutMs) throw new Error('the server did not settle');
     if (inFlight() > 0) {
@@ -300,7 +300,12 @@ const runServer = async (dataDir: string, secret: string) => {
     MASTER_KEY: randomBytes(32).toString('base64'),
     PORT: '0',
   });
-  const running = await serve(config, { host: '127.0.0.1', log: () => undefined });
+  // As `npm start` runs it: the projections in a thread of their own.
+  const running = await serve(config, {
+    host: '127.0.0.1',
+    log: () => undefined,
+    projections: 'thread',
+  });
   const startMs = performance.now() - started;
   // Requests the server has not answered yet: a listener of our own, next to the server's.
   let open = 0;

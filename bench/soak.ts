@@ -217,13 +217,18 @@ const runServer = async (dataDir: string, secret: string, masterKey: string) => 
     MASTER_KEY: masterKey,
     PORT: '0',
   });
-  const running = await serve(config, { host: '127.0.0.1', log: () => undefined });
+  // As `npm start` runs it: the projections in a thread of their own.
+  const running = await serve(config, {
+    host: '127.0.0.1',
+    log: () => undefined,
+    projections: 'thread',
+  });
   process.once('disconnect', () => {
     void running.close().finally(() => process.exit(0));
   });
   const caughtUp = async () => {
     const head = await running.app.events.headPosition();
-    if (!(await running.app.runner.waitFor(head, 1_800_000)))
+    if (!(await running.app.projections.waitFor(head, 1_800_000)))
       throw new Error(`projections did not reach ${head}`);
   };
   await caughtUp();

@@ -19,6 +19,11 @@ import type { ReadStore } from '../readstore/port';
 import { SqliteReadStore } from '../readstore/sqlite';
 import type { Config } from './config';
 import { startWalCheckpointer, type WalCheckpointer } from '../sqlite/wal-checkpointer';
+import {
+  projectorThreadScript,
+  startProjectorThread,
+  type ProjectorThread,
+} from './projector-thread';
 
 /** Longest wait of each readiness probe (/readyz must answer while a store is away). */
 const READY_PROBE_MS = 2000;
@@ -57,9 +62,12 @@ export interface AppOptions {
   runner?: RunnerOptions;
   /**
    * Run the projections (and the SLA monitor) in this process; API-only replicas do not: they
-   * follow the projector processes' progress through the read store.
+   * follow the projector processes' progress through the read store. `'thread'`: in a worker
+   * thread of this process (projector-thread.ts), followed like a projector process, so the
+   * event loop only serves; from the TypeScript sources (tests), where a thread cannot load the
+   * code, in this process as with `true`.
    */
-  projections?: boolean;
+  projections?: boolean | 'thread';
   /** This process's name among projectors (default host:pid:random). */
   projectorId?: string; /** Wraps the event store, e.g. to time its appends (observability/eventstore). */
   instrumentEvents?: (events: EventStore) => EventStore;
@@ -123,10 +131,18 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
   const events = await withPrivacy(
     (options.instrumentEvents ?? ((e) => e))(openEventStore(config, options)),
     config,
+    // A projector thread follows the erasures, as it runs the other followers of the log.
+    { followErasures: options.projections !== 'thread' || !projectorThreadScript() },
   );
   const readStore = await openReadStore(config);
   const handler = new CommandHandler(events, { clock });
-  const runProjections = options.projections ?? true;
+  const threadScript = options.projections === 'thread' ? projectorThreadScript() : undefined;
+  if (threadScript && options.clock) {
+    throw new TypeError(
+      'a projector thread keeps its own clock: inject one with projections: true',
+    );
+  }
+  const runProjections = threadScript ? false : (options.projections ?? true) !== false;
   // Leased even when alone: a second process on the same stores (another `npm start` on the
   // same DATA_DIR, a second projector) stands by instead of writing the same read models.
   const runner = new ProjectionRunner(events, readStore, PROJECTIONS, {
@@ -139,7 +155,11 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
   });
   const follower = runProjections
     ? undefined
-    : new ProjectionFollower(events, readStore, PROJECTIONS, { clock });
+    : new ProjectionFollower(events, readStore, PROJECTIONS, {
+        clock,
+        ...(options.runner?.onError ? { onError: options.runner.onError } : {}),
+      });
+  let thread: ProjectorThread | undefined;
   const projections: ProjectionsView = follower ?? runner;
   const slaMonitor = new SlaMonitor({
     handler,
@@ -164,6 +184,12 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
     slaMonitor,
     anchorer,
     async start() {
+      if (threadScript && follower) {
+        thread = await startProjectorThread(threadScript, config, {
+          onAdvance: () => follower.poke(),
+          onError: options.runner?.onError ?? ((error) => console.error('projector:', error)),
+        });
+      }
       if (follower) return follower.start();
       await runner.start();
       slaMonitor.start(config.SLA_MONITOR_INTERVAL_MS);
@@ -203,6 +229,7 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
       await slaMonitor.stop();
       await anchorer?.stop();
       await (follower ? follower.stop() : runner.stop());
+      await thread?.stop();
       await Promise.all(checkpointers.map((c) => c.stop()));
       await readStore.close();
       await events.close();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { GroupCommit } from '../sqlite/group-commit';
 import { canonicalEnvelope, canonicalJson, chainHash, GENESIS_HASH, verifyChain } from './hash';
@@ -107,16 +108,55 @@ const toStoredEvent = (row: EventRow): StoredEvent => {
   };
 };
 
-/** Wakes live subscriptions of every store instance on the same file in this process. */
-const appendSignals = new Map<string, EventEmitter>();
-const signalFor = (file: string): EventEmitter => {
-  let emitter = appendSignals.get(file);
-  if (!emitter) {
-    emitter = new EventEmitter().setMaxListeners(0);
-    appendSignals.set(file, emitter);
+/**
+ * Wakes live subscriptions of every store instance on the same file in this process, in this
+ * thread through an emitter and in the others (the server's projector thread) through a
+ * BroadcastChannel. Shared by the instances open on the file, closed with the last of them.
+ */
+class AppendSignal extends EventEmitter {
+  private users = 0;
+  private channel: BroadcastChannel | undefined;
+
+  constructor(
+    private readonly file: string,
+    crossThread: boolean,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    if (crossThread) {
+      this.channel = new BroadcastChannel(`lead-ledger:appended:${file}`);
+      this.channel.onmessage = () => this.emit('append');
+      // A process waiting on nothing else may exit.
+      this.channel.unref();
+    }
   }
-  return emitter;
-};
+
+  static acquire(file: string): AppendSignal {
+    let signal = appendSignals.get(file);
+    if (!signal) {
+      signal = new AppendSignal(file, !file.startsWith(':memory:'));
+      appendSignals.set(file, signal);
+    }
+    signal.users += 1;
+    return signal;
+  }
+
+  release(): void {
+    this.users -= 1;
+    if (this.users > 0) return;
+    appendSignals.delete(this.file);
+    this.channel?.close();
+    // A signal still queued by the last append (see `append`) stays in this thread.
+    this.channel = undefined;
+  }
+
+  /** Events were appended: tell every subscription on the file, in every thread. */
+  appended(): void {
+    this.emit('append');
+    this.channel?.postMessage(null);
+  }
+}
+const appendSignals = new Map<string, AppendSignal>();
 
 /** An append, as the group commit writes it. */
 interface Append {
@@ -136,7 +176,7 @@ interface Append {
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly signal: EventEmitter;
+  private readonly signal: AppendSignal;
   private readonly pollIntervalMs: number;
   private readonly openSubscriptions = new Set<() => void>();
   private readonly statements;
@@ -161,7 +201,9 @@ export class SqliteEventStore implements EventStore {
       );
     }
     this.db.exec(SCHEMA);
-    this.signal = signalFor(file === ':memory:' ? `:memory:${randomUUID()}` : resolve(file));
+    this.signal = AppendSignal.acquire(
+      file === ':memory:' ? `:memory:${randomUUID()}` : resolve(file),
+    );
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.groupCommit = options.groupCommit ?? false;
     const db = this.db;
@@ -205,7 +247,7 @@ export class SqliteEventStore implements EventStore {
       ({ streamId, events, options }: Append) =>
         this.appendInTransaction(streamId, events, options),
       (results) => {
-        if (results.some((r) => !r.deduplicated)) queueMicrotask(() => this.signal.emit('append'));
+        if (results.some((r) => !r.deduplicated)) queueMicrotask(() => this.signal.appended());
       },
     );
   }
@@ -215,7 +257,7 @@ export class SqliteEventStore implements EventStore {
     // Written now, in this call: a transaction of its own.
     return new Promise((resolve) => {
       const result = this.appends.writeNow({ streamId, events, options });
-      if (!result.deduplicated) queueMicrotask(() => this.signal.emit('append'));
+      if (!result.deduplicated) queueMicrotask(() => this.signal.appended());
       resolve(result);
     });
   }
@@ -429,7 +471,10 @@ export class SqliteEventStore implements EventStore {
     // Appends already asked for are written (and answered) before the file closes.
     if (this.db.open) this.appends.flush();
     for (const close of [...this.openSubscriptions]) close();
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.close();
+      this.signal.release();
+    }
     return Promise.resolve();
   }
 }

@@ -38,6 +38,8 @@ export class ProjectionFollower implements ProjectionsView {
     [];
   private polling: Promise<void> | undefined;
   private stopped = false;
+  /** Ends the pause between two polls early (see `poke`). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly events: EventStore,
@@ -63,6 +65,7 @@ export class ProjectionFollower implements ProjectionsView {
   stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.refreshTimer);
+    this.wake?.();
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
     return this.polling ?? Promise.resolve();
@@ -95,6 +98,14 @@ export class ProjectionFollower implements ProjectionsView {
     );
   }
 
+  /**
+   * The projector says its checkpoints moved (a projector thread in this process): waiters are
+   * checked now instead of at the next poll.
+   */
+  poke(): void {
+    this.wake?.();
+  }
+
   /** One reader for every waiter: the lowest checkpoint, until each is reached or out of time. */
   private async poll(): Promise<void> {
     while (this.waiters.length > 0 && !this.stopped) {
@@ -112,7 +123,16 @@ export class ProjectionFollower implements ProjectionsView {
         else return true;
         return false;
       });
-      if (this.waiters.length > 0) await new Promise((r) => setTimeout(r, this.pollMs));
+      if (this.waiters.length > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => this.wake?.(), this.pollMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            this.wake = undefined;
+            resolve();
+          };
+        });
+      }
     }
   }
 

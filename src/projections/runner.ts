@@ -35,6 +35,8 @@ export interface RunnerOptions {
   dropGraceMs?: number;
   clock?: () => Date;
   onError?: (error: unknown) => void;
+  /** Told each time checkpoints advance (a projector thread wakes the API's follower with it). */
+  onAdvance?: () => void;
   /**
    * Several projector processes on one read store: each projection runs only where its lease
    * (in the read store) is held, so exactly one process writes it; the others stand by and take
@@ -114,6 +116,7 @@ export class ProjectionRunner implements ProjectionsView {
   private readonly retryDelayMs: number;
   private readonly clock: () => Date;
   private readonly onError: (error: unknown) => void;
+  private readonly onAdvance: (() => void) | undefined;
   /** Generation each projection's queries read. */
   private readonly live = new Map<string, number>();
   private members: Member[] = [];
@@ -152,6 +155,7 @@ export class ProjectionRunner implements ProjectionsView {
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.clock = options.clock ?? (() => new Date());
     this.onError = options.onError ?? ((error) => console.error('projection runner:', error));
+    this.onAdvance = options.onAdvance;
     const names = new Set<string>();
     for (const p of projections) {
       if (names.has(p.name)) throw new Error(`two projections named ${p.name}`);
@@ -727,6 +731,7 @@ export class ProjectionRunner implements ProjectionsView {
   }
 
   private settleWaiters() {
+    this.onAdvance?.();
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
     for (const waiter of this.waiters) {

@@ -6,14 +6,16 @@ import type { Logger } from '../../observability/logger';
 import { EXIT, stopRequested, type Io } from '../io';
 import { commandLogger } from '../logger';
 import { appOptions, configOf, withStores } from '../open-app';
+import type { AppOptions } from '../../app/composition';
 
 export const summary = 'serve the GraphQL API (with the projections and the SLA monitor)';
 
-const help = `Usage: leadledger serve [--no-projections] [--demo]
+const help = `Usage: leadledger serve [--no-projections | --inline-projections] [--demo]
 
 Opens the stores and serves POST/GET /graphql, graphql-ws subscriptions on the same path,
-/healthz, /readyz and /metrics on PORT (default 4000); runs the projections and the SLA
-monitor in process. \`npm start\` runs this command (\`npm start -- --demo\`).
+/healthz, /readyz and /metrics on PORT (default 4000); runs the projections, the SLA
+monitor and the anchorer in process, in a worker thread of their own (a projector thread
+that dies is logged and restarted). \`npm start\` runs this command (\`npm start -- --demo\`).
 Logs JSON lines on stderr. On SIGTERM or Ctrl-C it stops accepting requests, drains those in
 flight, finishes the projection batch under way and closes the stores (a second signal exits
 at once; after 30 s it exits anyway).
@@ -21,6 +23,8 @@ at once; after 30 s it exits anyway).
 Options:
   --no-projections   serve only: no projections, no SLA monitor (API replicas beside a
                      \`leadledger project\` process)
+  --inline-projections
+                     run them on the event loop that serves requests, not in a thread
   --demo             when the event store is empty, first write a small demo year
                      (${SMALL_DEMO.leads} leads, seed "${SMALL_DEMO.seed}", ending today) through the command handler
   -h, --help         show this help
@@ -30,7 +34,12 @@ JWT_SECRET, ...: see the README). Exit codes: 0 stopped cleanly, 1 failure (bad
 configuration, store unreachable, port in use), 2 usage error.`;
 
 const line = {
-  options: { ...HELP, 'no-projections': { type: 'boolean' }, demo: { type: 'boolean' } },
+  options: {
+    ...HELP,
+    'no-projections': { type: 'boolean' },
+    'inline-projections': { type: 'boolean' },
+    demo: { type: 'boolean' },
+  },
 } as const;
 
 /** Loads the small demo when the store is empty; says whether the store is (still) empty. */
@@ -64,6 +73,15 @@ const loadDemoIfEmpty = (
     return false;
   });
 
+/** Where the projections run: a thread unless told otherwise or given a clock (tests). */
+const projectionsMode = (
+  values: { 'no-projections'?: boolean; 'inline-projections'?: boolean },
+  io: Io,
+): AppOptions['projections'] => {
+  if (values['no-projections']) return false;
+  return values['inline-projections'] || io.app?.clock ? true : 'thread';
+};
+
 export const run = async (args: string[], io: Io): Promise<number> => {
   const parsed = parseCommand(help, line, args, io);
   if (!parsed) return EXIT.OK;
@@ -81,7 +99,7 @@ export const run = async (args: string[], io: Io): Promise<number> => {
     return EXIT.OK;
   }
   const running = await serve(config, {
-    ...appOptions(io, { projections: !values['no-projections'] }),
+    ...appOptions(io, { projections: projectionsMode(values, io) }),
     logger,
   });
   if (empty) {
