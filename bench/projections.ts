@@ -5,13 +5,15 @@
  * set), each in its own process so its peak RSS is its own, and the live lag while commands
  * append ~1k events/s. `BENCH_QUICK=1` for a smoke run (~50k events); `BENCH_DIR` to put the
  * working files on another file system; `BENCH_MONGO_EVENTS=n` measures the MongoDB rebuild over
- * the first n events only (FerretDB 1.x is far slower than the SQLite store). Not a test: figures
- * go to stdout and bench/results/projections.json.
+ * the first n events only (a copy of the log cut there). The MongoDB rebuild is the product's:
+ * staged in an embedded SQLite store, then loaded by inserts. Not a test: figures go to stdout
+ * and bench/results/projections.json.
  */
 import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { MongoClient } from 'mongodb';
 import { DEMO_GENERATOR_VERSION, generateDemo } from '../src/demo/generator';
 import { createDemoHandler } from '../src/demo/run';
@@ -20,6 +22,7 @@ import { PROJECTIONS } from '../src/projections/catalog';
 import { ProjectionRunner } from '../src/projections/runner';
 import type { ReadStore } from '../src/readstore/port';
 import { SqliteReadStore } from '../src/readstore/sqlite';
+import { sqliteStaging } from '../src/readstore/staging';
 import { cachedLog } from './cached-log';
 import { formatTable, machine, runBench, writeJson, type Cell } from './report';
 
@@ -126,6 +129,17 @@ const loadMongoReadStore = async (uri: string, db: string): Promise<ReadStore> =
   return create(uri, db);
 };
 
+/** A copy of the log holding its first `events` only (the whole log when undefined). */
+const logCutAt = (eventsFile: string, events: number | undefined): string => {
+  if (events === undefined) return eventsFile;
+  const file = `${eventsFile}-first-${events}`;
+  copyFileSync(eventsFile, file);
+  const db = new Database(file);
+  db.prepare('DELETE FROM events WHERE position > ?').run(events);
+  db.close();
+  return file;
+};
+
 /** A fresh runner over every projection into an empty read store, from '' until the head. */
 const childRebuild = async (eventsFile: string, target: string): Promise<ChildResult> => {
   const events = new SqliteEventStore(eventsFile);
@@ -133,19 +147,13 @@ const childRebuild = async (eventsFile: string, target: string): Promise<ChildRe
   const uri = process.env.MONGODB_URI ?? '';
   const store =
     target === 'mongo' ? await loadMongoReadStore(uri, mongoDb) : new SqliteReadStore(target);
-  const limit = target === 'mongo' ? MONGO_EVENTS : undefined;
-  let head = await events.headPosition();
-  let count = await events.countAfter('', Number.MAX_SAFE_INTEGER);
-  if (limit !== undefined && limit < count) {
-    count = 0;
-    for await (const event of events.readAll()) {
-      head = event.position;
-      if ((count += 1) === limit) break;
-    }
-  }
+  const head = await events.headPosition();
+  const count = await events.countAfter('', Number.MAX_SAFE_INTEGER);
   const failures: unknown[] = [];
   const runner = new ProjectionRunner(events, store, PROJECTIONS, {
     onError: (error) => failures.push(error),
+    // As the composition root wires it for MongoDB.
+    ...(target === 'mongo' ? { staging: sqliteStaging(join(dirname(eventsFile), 'staging')) } : {}),
   });
   const started = performance.now();
   await runner.start();
@@ -297,7 +305,7 @@ const main = async () => {
     let mongo: ChildResult | null = null;
     let mongoNote = 'MONGODB_URI not set';
     if (process.env.MONGODB_URI) {
-      mongo = await inChild(['rebuild', eventsFile, 'mongo']);
+      mongo = await inChild(['rebuild', logCutAt(eventsFile, MONGO_EVENTS), 'mongo']);
       mongoNote =
         `createMongoReadStore(MONGODB_URI, leadledger_bench_<pid>), dropped afterwards; ` +
         `${mongo.events} events${MONGO_EVENTS ? ' (BENCH_MONGO_EVENTS: the start of the log)' : ''}`;

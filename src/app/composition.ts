@@ -17,6 +17,7 @@ import { dueDeadlines } from '../projections/sla-deadlines/queries';
 import { createMongoReadStore } from '../readstore/mongo';
 import type { ReadStore } from '../readstore/port';
 import { SqliteReadStore } from '../readstore/sqlite';
+import { sqliteStaging } from '../readstore/staging';
 import type { Config } from './config';
 import { startWalCheckpointer, type WalCheckpointer } from '../sqlite/wal-checkpointer';
 import {
@@ -147,6 +148,8 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
   // same DATA_DIR, a second projector) stands by instead of writing the same read models.
   const runner = new ProjectionRunner(events, readStore, PROJECTIONS, {
     clock,
+    // MongoDB: fresh generations are built in SQLite first, then loaded document by document.
+    ...(config.MONGODB_URI ? { staging: sqliteStaging(join(config.DATA_DIR, 'staging')) } : {}),
     lease: {
       owner: options.projectorId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       ttlMs: config.PROJECTOR_LEASE_MS,

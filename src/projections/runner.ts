@@ -1,7 +1,7 @@
 import { upcast } from '../domain/registry';
 import type { EventStore, StoredEvent, Subscription } from '../eventstore/port';
 import { alreadyApplied, applyChange } from '../readstore/coalesce';
-import type { Doc, PositionedChange, ReadStore } from '../readstore/port';
+import type { Doc, PositionedChange, ReadStore, StagingStore } from '../readstore/port';
 import type { DocView, Projection, ProjectionEvent, ReadModelAccess } from './projection';
 import {
   asMeta,
@@ -38,12 +38,21 @@ export interface RunnerOptions {
   /** Told each time checkpoints advance (a projector thread wakes the API's follower with it). */
   onAdvance?: () => void;
   /**
+   * Where a fresh generation is built before it is loaded into the read store (see
+   * `buildStaged`): for stores where rewriting a document costs a scan (FerretDB) or a round
+   * trip (MongoDB). Without it, fresh generations are written in place.
+   */
+  staging?: () => Promise<StagingStore>;
+  /**
    * Several projector processes on one read store: each projection runs only where its lease
    * (in the read store) is held, so exactly one process writes it; the others stand by and take
    * it over once it expires. Without it, this runner projects everything.
    */
   lease?: LeaseOptions;
 }
+
+/** Documents copied from a staging store per insert. */
+const LOAD_PAGE = 1000;
 
 export interface LeaseOptions {
   /** This process, unique among the projectors (e.g. host and pid). */
@@ -117,6 +126,7 @@ export class ProjectionRunner implements ProjectionsView {
   private readonly clock: () => Date;
   private readonly onError: (error: unknown) => void;
   private readonly onAdvance: (() => void) | undefined;
+  private readonly staging: (() => Promise<StagingStore>) | undefined;
   /** Generation each projection's queries read. */
   private readonly live = new Map<string, number>();
   private members: Member[] = [];
@@ -156,6 +166,7 @@ export class ProjectionRunner implements ProjectionsView {
     this.clock = options.clock ?? (() => new Date());
     this.onError = options.onError ?? ((error) => console.error('projection runner:', error));
     this.onAdvance = options.onAdvance;
+    this.staging = options.staging;
     const names = new Set<string>();
     for (const p of projections) {
       if (names.has(p.name)) throw new Error(`two projections named ${p.name}`);
@@ -458,7 +469,9 @@ export class ProjectionRunner implements ProjectionsView {
         const from = lowestCheckpoint(members);
         const behind = await this.events.countAfter(from, this.catchUpThreshold);
         if (behind >= this.catchUpThreshold) {
-          await this.catchUp(members, () => this.membersChanged, true);
+          const fresh = this.staging ? members.filter((m) => m.checkpoint === '') : [];
+          if (fresh.length > 0) await this.buildStaged(fresh, () => this.membersChanged);
+          else await this.catchUp(members, () => this.membersChanged, true);
           // Indexed now, in this iteration: a stop right after the catch-up must not leave the
           // generation without its indexes (the next start would build them under queries).
           await this.createIndexes(members);
@@ -617,10 +630,11 @@ export class ProjectionRunner implements ProjectionsView {
     members: readonly Member[],
     pause: () => boolean,
     inLoop: boolean,
+    store: ReadStore = this.store,
   ): Promise<void> {
     // Fresh generations are empty: what is not in memory is only in the store if written since.
     const fresh = members.filter((m) => m.checkpoint === '').flatMap((m) => [...m.names.values()]);
-    const workspace = new Workspace(this.store, fresh);
+    const workspace = new Workspace(store, fresh);
     let chunk: StoredEvent[] = [];
     let last = '';
     /** The write under way, checkpoints and waiters included once it ends. */
@@ -682,6 +696,52 @@ export class ProjectionRunner implements ProjectionsView {
       // Ended, failed or paused: no write of this catch-up outlives it (a next one must start
       // from checkpoints that no longer move).
       await writing;
+    }
+  }
+
+  /**
+   * Builds fresh generations in a staging store (embedded SQLite, where a document rewritten by
+   * the bulk catch-up costs little), then loads each of their documents into the read store
+   * with one insert, indexes after, and sets their checkpoints last. A load cut short (a crash)
+   * left documents but no checkpoint: the generation is emptied and built again. On MongoDB each
+   * document is then written once instead of at every flush that held it, and on FerretDB,
+   * whose guarded replaces scan the collection, a rebuild finishes at all.
+   */
+  private async buildStaged(members: readonly Member[], pause: () => boolean): Promise<void> {
+    const staging = await this.staging!();
+    try {
+      for (const member of members) {
+        for (const name of member.names.values()) {
+          await this.store.dropCollection(name);
+          await this.store.ensureCollection({ name, indexes: [] });
+          await staging.store.ensureCollection({ name, indexes: [] });
+        }
+      }
+      // Copies: their checkpoints are the staging store's until loaded.
+      const staged = members.map((m) => ({ ...m, checkpoint: '' }));
+      await this.catchUp(staged, pause, false, staging.store);
+      for (const [i, member] of members.entries()) {
+        const position = staged[i]!.checkpoint;
+        if (member.retired || position === '' || this.stopped) continue;
+        for (const name of member.names.values()) {
+          let after: string | undefined;
+          for (;;) {
+            const docs = await staging.store.find(name, {
+              limit: LOAD_PAGE,
+              ...(after === undefined ? {} : { after: [after] }),
+            });
+            if (docs.length === 0) break;
+            await this.store.insertDocuments(name, docs);
+            after = docs[docs.length - 1]!._id;
+            if (docs.length < LOAD_PAGE) break;
+          }
+        }
+        await this.store.writeDocuments([], [{ name: checkpointName(member), position }]);
+        member.checkpoint = position;
+      }
+      this.settleWaiters();
+    } finally {
+      await staging.dispose();
     }
   }
 
@@ -779,7 +839,8 @@ export class ProjectionRunner implements ProjectionsView {
     const member = await this.openGeneration(projection, generation);
 
     // Catch up outside the live loop, in bulk, while the old generation serves.
-    await this.catchUp([member], () => false, false);
+    if (this.staging && member.checkpoint === '') await this.buildStaged([member], () => false);
+    else await this.catchUp([member], () => false, false);
     if (this.stopped) return;
     await this.createIndexes([member]);
     if (this.stopped) return;

@@ -546,6 +546,13 @@ export class MongoReadStore implements ReadStore {
     return finished;
   }
 
+  async insertDocuments(collection: string, docs: Doc[]): Promise<void> {
+    checkName(collection);
+    if (docs.length === 0) return;
+    // Unordered: one round trip for all; an id already there fails the call (nothing guards).
+    await this.exclusive(() => this.collection(collection).insertMany(docs, { ordered: false }));
+  }
+
   async getCheckpoint(name: string): Promise<string | null> {
     const doc = await this.collection(CHECKPOINTS).findOne({ _id: name });
     return (doc?.position as string | undefined) ?? null;

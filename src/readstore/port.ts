@@ -140,6 +140,12 @@ export interface ReadStore {
    * catch-up that kept its documents in memory writes, without reading them back.
    */
   writeDocuments(writes: DocWrite[], checkpoints: Checkpoint[]): Promise<void>;
+  /**
+   * Adds whole documents (`_id` and `_pos` included) to a collection being loaded: none of
+   * them is there yet, and nobody else writes it meanwhile (a generation loaded from a staged
+   * build). Plain inserts, no guard: each document is written once. An id already there fails.
+   */
+  insertDocuments(collection: string, docs: Doc[]): Promise<void>;
   getCheckpoint(name: string): Promise<string | null>;
 
   /** Small named values (projection generations and versions); one write is atomic. */
@@ -163,4 +169,10 @@ export interface ReadStore {
   recover(): Promise<number>;
 
   close(): Promise<void>;
+}
+
+/** An empty scratch read store (embedded) for one staged build; `dispose` deletes it. */
+export interface StagingStore {
+  store: ReadStore;
+  dispose(): Promise<void>;
 }

@@ -239,6 +239,7 @@ export class SqliteReadStore implements ReadStore {
   private readonly statements;
   private readonly applyTx;
   private readonly writeDocsTx;
+  private readonly insertDocsTx;
   /** For a file: copies the WAL into the database in the background. */
   private readonly checkpointer: WalCheckpointer | undefined;
 
@@ -292,6 +293,10 @@ export class SqliteReadStore implements ReadStore {
     };
     this.applyTx = db.transaction(this.applyInTransaction.bind(this));
     this.writeDocsTx = db.transaction(this.writeDocsInTransaction.bind(this));
+    this.insertDocsTx = db.transaction((collection: string, docs: Doc[]) => {
+      const c = this.collection(collection, true)!;
+      for (const doc of docs) c.insert.run(doc._id, doc._pos ?? '', JSON.stringify(doc));
+    });
   }
 
   ensureCollection(spec: CollectionSpec): Promise<void> {
@@ -424,6 +429,10 @@ export class SqliteReadStore implements ReadStore {
 
   writeDocuments(writes: DocWrite[], checkpoints: Checkpoint[]): Promise<void> {
     return this.write(() => this.writeDocsTx.immediate(writes, checkpoints));
+  }
+
+  insertDocuments(collection: string, docs: Doc[]): Promise<void> {
+    return this.write(() => this.insertDocsTx.immediate(collection, docs));
   }
 
   /** Runs a write transaction; tables it created are forgotten again if it rolls back. */
