@@ -5,6 +5,7 @@ import { Anchorer } from '../audit/anchorer';
 import { CommandHandler } from '../commands/handle';
 import { createEsdbEventStore } from '../eventstore/esdb';
 import type { EventStore } from '../eventstore/port';
+import type { AppendRecord } from '../observability/eventstore';
 import { SqliteEventStore } from '../eventstore/sqlite';
 import { SlaMonitor } from '../processes/sla-monitor';
 import { withPrivacy } from '../privacy/wire';
@@ -69,6 +70,8 @@ export interface AppOptions {
    * code, in this process as with `true`.
    */
   projections?: boolean | 'thread';
+  /** Appends of the projector thread (`projections: 'thread'`), for this thread's metrics. */
+  onThreadAppend?: (record: AppendRecord) => void;
   /** This process's name among projectors (default host:pid:random). */
   projectorId?: string; /** Wraps the event store, e.g. to time its appends (observability/eventstore). */
   instrumentEvents?: (events: EventStore) => EventStore;
@@ -131,9 +134,9 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
   const clock = options.clock ?? (() => new Date());
   const events = await withPrivacy(
     (options.instrumentEvents ?? ((e) => e))(openEventStore(config, options)),
+    // Every process and thread that decrypts follows the erasures: the follower also drops
+    // the forgotten lead's key from this vault's cache (the projector thread has its own).
     config,
-    // A projector thread follows the erasures, as it runs the other followers of the log.
-    { followErasures: options.projections !== 'thread' || !projectorThreadScript() },
   );
   const readStore = await openReadStore(config);
   const handler = new CommandHandler(events, { clock });
@@ -190,6 +193,7 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
       if (threadScript && follower) {
         thread = await startProjectorThread(threadScript, config, {
           onAdvance: () => follower.poke(),
+          ...(options.onThreadAppend ? { onAppended: options.onThreadAppend } : {}),
           onError: options.runner?.onError ?? ((error) => console.error('projector:', error)),
         });
       }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { observeAppends } from '../observability/eventstore';
 import { openApp, type App } from './composition';
 import type { Config } from './config';
 import type { ProjectorCommand, ProjectorMessage } from './projector-thread';
@@ -49,6 +50,9 @@ void (async () => {
   app = await openApp(config, {
     projections: true,
     runner: { onAdvance: advanced, onError: reportError },
+    // Counted by the metrics of the thread that serves /metrics.
+    instrumentEvents: (events) =>
+      observeAppends(events, (record) => post({ kind: 'appended', record })),
   });
   if (stopping) return;
   await app.start();

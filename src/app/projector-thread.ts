@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { AppendRecord } from '../observability/eventstore';
 import type { Config } from './config';
 
 /** What the projector thread tells the thread that started it. */
 export type ProjectorMessage =
   | { kind: 'started' }
   | { kind: 'advanced' }
+  | { kind: 'appended'; record: AppendRecord }
   | { kind: 'error'; error: unknown }
   | { kind: 'stopped' };
 
@@ -16,6 +18,8 @@ export type ProjectorCommand = { kind: 'stop' };
 export interface ProjectorThreadOptions {
   /** Checkpoints moved (wakes the follower's waiters). */
   onAdvance: () => void;
+  /** The thread appended (SLA breaches, anchors): for the metrics of this thread. */
+  onAppended?: (record: AppendRecord) => void;
   /** A projection, the SLA monitor or the thread itself failed (logged; the thread restarts). */
   onError: (error: unknown) => void;
   /** First wait before restarting a thread that died (ms; doubles up to 30 s). */
@@ -70,6 +74,7 @@ export const startProjectorThread = async (
     let failure: unknown;
     worker.on('message', (message: ProjectorMessage) => {
       if (message.kind === 'advanced') options.onAdvance();
+      else if (message.kind === 'appended') options.onAppended?.(message.record);
       else if (message.kind === 'started') {
         delay = options.restartDelayMs ?? 1000;
         markStarted();

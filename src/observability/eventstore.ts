@@ -10,9 +10,27 @@ import type { Tracing } from './tracing';
 /** Stream categories (DESIGN.md: `lead-<id>`, `deal-<id>`, ...): a bounded metrics label. */
 const CATEGORIES: ReadonlySet<string> = new Set(['lead', 'deal', 'sla', 'campaign', 'goal']);
 
-const categoryOf = (streamId: string): string => {
+export const categoryOf = (streamId: string): string => {
   const prefix = streamId.slice(0, streamId.indexOf('-'));
   return CATEGORIES.has(prefix) ? prefix : 'other';
+};
+
+/** One append as the metrics count it (also sent by the projector thread, see serve.ts). */
+export interface AppendRecord {
+  category: string;
+  outcome: 'ok' | 'conflict' | 'error';
+  seconds: number;
+  /** Events written (0 for a deduplicated retry or a failure). */
+  events: number;
+}
+
+/** Counts and times an append in `leadledger_event_append_duration_seconds` and `_total`. */
+export const recordAppend = (metrics: Metrics, record: AppendRecord): void => {
+  metrics.appendDuration.observe(
+    { category: record.category, outcome: record.outcome },
+    record.seconds,
+  );
+  if (record.events > 0) metrics.eventsAppended.inc({ category: record.category }, record.events);
 };
 
 /**
@@ -33,20 +51,29 @@ export const instrumentEventStore = (
       async (span) => {
         try {
           const result = await store.append(streamId, events, options);
-          metrics.appendDuration.observe({ category, outcome: 'ok' }, secondsSince(started));
-          if (!result.deduplicated) metrics.eventsAppended.inc({ category }, events.length);
+          recordAppend(metrics, {
+            category,
+            outcome: 'ok',
+            seconds: secondsSince(started),
+            events: result.deduplicated ? 0 : events.length,
+          });
           span.update(undefined, { 'leadledger.deduplicated': result.deduplicated });
           return result;
         } catch (error) {
           const conflict = error instanceof ConcurrencyError;
           const outcome = conflict ? 'conflict' : 'error';
-          metrics.appendDuration.observe({ category, outcome }, secondsSince(started));
+          recordAppend(metrics, { category, outcome, seconds: secondsSince(started), events: 0 });
           span.fail(conflict ? 'CONFLICT' : 'ERROR', conflict ? undefined : error);
           throw error;
         }
       },
     );
   };
+  return withAppend(store, append);
+};
+
+/** `store` with its `append` replaced; every other member is the store's own. */
+const withAppend = (store: EventStore, append: EventStore['append']): EventStore => {
   const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
@@ -59,3 +86,26 @@ export const instrumentEventStore = (
     },
   });
 };
+
+/**
+ * The event store with each append told to `observe` as the metrics count it: where the metrics
+ * live elsewhere (the projector thread sends them to the thread that serves /metrics).
+ */
+export const observeAppends = (
+  store: EventStore,
+  observe: (record: AppendRecord) => void,
+): EventStore =>
+  withAppend(store, async (streamId, events, options) => {
+    const category = categoryOf(streamId);
+    const started = process.hrtime.bigint();
+    try {
+      const result = await store.append(streamId, events, options);
+      const written = result.deduplicated ? 0 : events.length;
+      observe({ category, outcome: 'ok', seconds: secondsSince(started), events: written });
+      return result;
+    } catch (error) {
+      const outcome = error instanceof ConcurrencyError ? 'conflict' : 'error';
+      observe({ category, outcome, seconds: secondsSince(started), events: 0 });
+      throw error;
+    }
+  });

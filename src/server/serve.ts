@@ -9,7 +9,7 @@ import { createResultCache, sqliteReadModelVersion } from '../graphql/result-cac
 import { buildLeadLedgerSchema } from '../graphql/schema';
 import { instrumentCommands } from '../observability/commands';
 import { sealedStore } from '../privacy/vault';
-import { instrumentEventStore } from '../observability/eventstore';
+import { instrumentEventStore, recordAppend } from '../observability/eventstore';
 import { loggerFromLog, rootLogger, type Log, type Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { NO_TRACING, startTracing } from '../observability/tracing';
@@ -69,6 +69,7 @@ export const serve = async (config: Config, options: ServeOptions = {}): Promise
       ...options.runner,
     },
     instrumentEvents: (events) => instrumentEventStore(events, { metrics, tracing }),
+    onThreadAppend: (record) => recordAppend(metrics, record),
   };
   const app = await openApp(config, appOptions).catch(async (error: unknown) => {
     await tracing.shutdown().catch(() => undefined);
