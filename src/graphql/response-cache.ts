@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
 import type { GraphQLContext } from './context';
+import { WeightedLru } from './lru';
 
 /**
  * Root fields whose answer is a function of the read models, the arguments and the actor only
@@ -17,7 +18,6 @@ const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 interface Entry {
   version: number;
   body: GraphQLResponse['body'];
-  bytes: number;
 }
 
 /**
@@ -63,14 +63,7 @@ export const responseCachePlugin = (
   version: () => number,
   { capacity = DEFAULT_CAPACITY, maxBytes = DEFAULT_MAX_BYTES } = {},
 ): ApolloServerPlugin<GraphQLContext> => {
-  const entries = new Map<string, Entry>();
-  let held = 0;
-  const drop = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    entries.delete(key);
-    held -= entry.bytes;
-  };
+  const entries = new WeightedLru<Entry>(capacity, maxBytes, true);
   return {
     requestDidStart() {
       let key: string | undefined;
@@ -92,8 +85,6 @@ export const responseCachePlugin = (
           at = version();
           const entry = entries.get(key);
           if (!entry || entry.version !== at) return Promise.resolve(null);
-          entries.delete(key);
-          entries.set(key, entry);
           return Promise.resolve({ http: { headers: new HeaderMap() }, body: entry.body });
         },
         willSendResponse({ response }) {
@@ -104,15 +95,11 @@ export const responseCachePlugin = (
           }
           const known = entries.get(key);
           if (known?.version === at) return Promise.resolve();
-          drop(key);
+          entries.delete(key);
           // Measured once, when kept (a miss): UTF-16 length, near enough to bytes for a bound.
           const bytes = JSON.stringify(body.singleResult).length;
           if (bytes > maxBytes / 8) return Promise.resolve();
-          entries.set(key, { version: at, body, bytes });
-          held += bytes;
-          while (entries.size > capacity || (entries.size > 0 && held > maxBytes)) {
-            drop(entries.keys().next().value!);
-          }
+          entries.set(key, { version: at, body }, bytes);
           return Promise.resolve();
         },
       });

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { WeightedLru } from './lru';
 
 /**
  * Answers of read-model queries, reused while the read models are unchanged: a dashboard asking
@@ -20,8 +21,6 @@ export const NO_RESULT_CACHE: ResultCache = { get: (_key, compute) => compute() 
 interface Entry {
   version: number;
   value: Promise<unknown>;
-  /** Documents held (see weightOf); 1 until the value is known. */
-  weight: number;
 }
 
 /** Entries kept at most (least recently used dropped first)... */
@@ -45,46 +44,20 @@ export const createResultCache = (
   version: () => number,
   { capacity = DEFAULT_CAPACITY, maxDocuments = DEFAULT_MAX_DOCUMENTS } = {},
 ): ResultCache => {
-  const entries = new Map<string, Entry>();
-  let held = 0;
-  const drop = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    entries.delete(key);
-    held -= entry.weight;
-  };
-  const trim = () => {
-    while (entries.size > capacity || (held > maxDocuments && entries.size > 1)) {
-      drop(entries.keys().next().value!);
-    }
-  };
+  const entries = new WeightedLru<Entry>(capacity, maxDocuments);
   return {
     get<T>(key: string, compute: () => Promise<T>): Promise<T> {
       const now = version();
       const entry = entries.get(key);
-      if (entry && entry.version === now) {
-        entries.delete(key);
-        entries.set(key, entry);
-        return entry.value as Promise<T>;
-      }
+      if (entry && entry.version === now) return entry.value as Promise<T>;
       // Concurrent misses of the same key share the one read (a herd after a change).
       const value = compute();
-      const fresh: Entry = { version: now, value, weight: 1 };
-      drop(key);
-      entries.set(key, fresh);
-      held += fresh.weight;
-      trim();
+      const fresh: Entry = { version: now, value };
+      // 1 document until the value is known.
+      entries.set(key, fresh, 1);
       value.then(
-        (result) => {
-          if (entries.get(key) !== fresh) return;
-          const weight = weightOf(result);
-          held += weight - fresh.weight;
-          fresh.weight = weight;
-          trim();
-        },
-        () => {
-          if (entries.get(key) === fresh) drop(key);
-        },
+        (result) => entries.reweigh(key, fresh, weightOf(result)),
+        () => entries.delete(key, fresh),
       );
       return value;
     },
