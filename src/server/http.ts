@@ -122,6 +122,8 @@ const idsOf = (request: Exchange | GraphQLContext) => ({
 const MAX_TOKENS = 20_000;
 /** Deepest JSON nesting of a request body (variables included); far beyond any real input. */
 const MAX_BODY_NESTING = 64;
+/** Longest list in a request body; the API's lists are bounded far below (filters: 1000). */
+const MAX_BODY_LIST = 10_000;
 
 /** Apollo would run a subscription sent over HTTP as a query; it belongs on the WebSocket. */
 const subscriptionsOverWebSocketOnly: ApolloServerPlugin = {
@@ -165,18 +167,28 @@ const jsonParam = (url: URL, name: string): unknown => {
   }
 };
 
-/** Whether a parsed JSON value nests arrays or objects deeper than `limit` (iterative). */
-const nestedDeeperThan = (value: unknown, limit: number): boolean => {
+/**
+ * What is wrong with the shape of a parsed request body, if anything: nested deeper than
+ * MAX_BODY_NESTING (graphql-js coerces variables recursively: thousands of levels overflow its
+ * stack) or a list longer than MAX_BODY_LIST (coerced item by item before any resolver can
+ * refuse it, stalling the event loop). Iterative, one pass.
+ */
+const bodyShapeProblem = (value: unknown): string | undefined => {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (node === null || typeof node !== 'object') continue;
-    if (depth >= limit) return true;
+    if (depth >= MAX_BODY_NESTING) {
+      return `the request is nested deeper than ${MAX_BODY_NESTING} levels`;
+    }
+    if (Array.isArray(node) && node.length > MAX_BODY_LIST) {
+      return `the request holds a list of more than ${MAX_BODY_LIST} values`;
+    }
     for (const child of Array.isArray(node) ? node : Object.values(node)) {
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
     }
   }
-  return false;
+  return undefined;
 };
 
 const sendJson = (
@@ -340,19 +352,10 @@ export const createHttpServer = async (options: HttpServerOptions): Promise<Http
         throw new HttpError(400, 'BAD_REQUEST', 'the request body is not valid JSON');
       }
     }
-    // Variables nested thousands deep would overflow graphql-js's recursive coercion.
-    if (
-      nestedDeeperThan(
-        req.method === 'POST' ? parsedBody : jsonParam(url, 'variables'),
-        MAX_BODY_NESTING,
-      )
-    ) {
-      throw new HttpError(
-        400,
-        'BAD_REQUEST',
-        `the request is nested deeper than ${MAX_BODY_NESTING} levels`,
-      );
-    }
+    const problem = bodyShapeProblem(
+      req.method === 'POST' ? parsedBody : jsonParam(url, 'variables'),
+    );
+    if (problem) throw new HttpError(400, 'BAD_REQUEST', problem);
     // What the client says it runs, for the access log until Apollo resolves the operation.
     const declared =
       req.method === 'POST'
