@@ -135,6 +135,50 @@ const troubleIn = (stderr: string): string[] =>
     });
 
 /**
+ * The values of one metric in /metrics, by the serialized labels of each series, e.g.
+ * `category="lead"` or `category="lead",outcome="ok"` (absent: no such series yet).
+ */
+const seriesOf = async (server: ServerProcess, name: string): Promise<Map<string, number>> => {
+  const { status, body } = await server.get('/metrics');
+  expect(status).toBe(200);
+  return new Map(
+    [...body.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))].map((m) => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
+};
+
+/** Events appended to lead streams and appends to them that succeeded, as /metrics counts them. */
+const leadAppends = async (server: ServerProcess) => ({
+  events: (await seriesOf(server, 'leadledger_events_appended_total')).get('category="lead"') ?? 0,
+  timed:
+    (await seriesOf(server, 'leadledger_event_append_duration_seconds_count')).get(
+      'category="lead",outcome="ok"',
+    ) ?? 0,
+});
+
+/** The e-mail in a lead's LeadCaptured event as `leadHistory` decrypts it (null once erased). */
+const capturedEmail = async (
+  server: ServerProcess,
+  token: string,
+  leadId: string,
+): Promise<string | null | undefined> => {
+  const history = dataOf(
+    await server.gql<{
+      leadHistory: { events: Array<{ type: string; data: { email?: unknown } }> };
+    }>(
+      `query ($id: ID!) { leadHistory(leadId: $id) { events { type data } } }`,
+      { id: leadId },
+      { token },
+    ),
+    'leadHistory',
+  ).leadHistory;
+  const captured = history.events.find((e) => e.type === 'LeadCaptured');
+  return captured?.data.email as string | null | undefined;
+};
+
+/**
  * Open descriptors of the process on exactly this file, from /proc (undefined elsewhere than
  * Linux): each store connection holds one on its database file.
  */
@@ -384,6 +428,7 @@ describe('leadledger serve with the projections in a worker thread (the compiled
     // A handoff already 48 h overdue: the SLA monitor, in the thread, appends the breach, and
     // the API's event loop pushes it.
     const late = `late-${randomUUID().slice(0, 8)}`;
+    const before = await leadAppends(server);
     const past = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
     await mutate(
       server,
@@ -416,8 +461,86 @@ describe('leadledger serve with the projections in a worker thread (the compiled
       'lead slaStatus',
     );
     expect(sla.lead.slaStatus).toBe('BREACHED');
+
+    // /metrics counts the thread's appends too: the breach (recordSlaBreach, on the lead's
+    // stream) beside the three events written here. The thread sends its appends to this event
+    // loop by message, which may come after the push: waited for, at most a few seconds.
+    let appended = { events: 0, timed: 0 };
+    await waitUntil(
+      'the breach to be counted in leadledger_events_appended_total',
+      async () => {
+        const now = await leadAppends(server);
+        appended = { events: now.events - before.events, timed: now.timed - before.timed };
+        return appended.events >= 4;
+      },
+      10_000,
+    ).catch(() => undefined);
+    // Nothing else writes to a lead stream meanwhile: exactly the 3 written and the breach.
+    expect(appended.events).toBe(4);
+    // Each append timed (a deduplicated retry of the breach would be timed without an event).
+    expect(appended.timed).toBeGreaterThanOrEqual(4);
     breaches.stop();
     changes.stop();
+  }, 120_000);
+
+  it('forgets a lead erased by another process on the same DATA_DIR within seconds, not at the key-cache expiry', async () => {
+    // An API replica beside this server: its forgetLead deletes the key in the shared key
+    // store; this server's vault, which cached the key when it read the lead, must drop it when
+    // its erasure follower sees LeadForgotten in the log (the cache alone keeps it for 60 s).
+    const replica = await startServerProcess({
+      env: envFor(dir),
+      args: ['--no-projections'],
+      startTimeoutMs: 90_000,
+    });
+    try {
+      const id = `erase-${randomUUID().slice(0, 8)}`;
+      const email = `${id}@example.com`;
+      const captured = await mutate(server, marketing, 'captureLead', captureInput(id, email));
+      expect((await readLead(server, admin, id, captured))?.email).toBe(email);
+      // Decrypted here, so the key is in this server's cache.
+      expect(await capturedEmail(server, admin, id)).toBe(email);
+
+      const forgotten = await mutate(
+        replica,
+        admin,
+        'forgetLead',
+        `leadId: "${id}", reason: "Erasure request (GDPR Art. 17)"`,
+      );
+      // Gone at once where it was erased.
+      expect(await capturedEmail(replica, admin, id)).toBeNull();
+
+      // A correctness bound, far below the 60 s the cached key would otherwise live: the
+      // follower polls the log every quarter second.
+      const boundMs = 15_000;
+      const started = Date.now();
+      let seen: string | null | undefined = email;
+      await waitUntil(
+        'this server to read the erased e-mail as null',
+        async () => {
+          seen = await capturedEmail(server, admin, id);
+          return seen === null;
+        },
+        boundMs,
+      ).catch(() => undefined);
+      expect({ email: seen, withinBound: Date.now() - started <= boundMs + 1000 }).toEqual({
+        email: null,
+        withinBound: true,
+      });
+      // The thread projected the erasure written by the other process as well.
+      const lead = dataOf(
+        await server.gql<{ lead: { email: string | null; forgotten: boolean } | null }>(
+          `query ($id: ID!, $at: String) { lead(id: $id, consistentWith: $at) { email forgotten } }`,
+          { id, at: forgotten },
+          { token: admin },
+        ),
+        'lead after forget',
+      ).lead;
+      expect(lead).toEqual({ email: null, forgotten: true });
+    } finally {
+      const exit = await replica.terminate(60_000);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(troubleIn(replica.stderr())).toEqual([]);
+    }
   }, 120_000);
 
   it('--inline-projections reads its writes too, with no projector of its own beside the API', async () => {
