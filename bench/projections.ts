@@ -302,6 +302,9 @@ const main = async () => {
     const readFile = join(dir, 'read.sqlite');
     const logRead = await inChild(['log-read', eventsFile]);
     const rebuild = await inChild(['rebuild', eventsFile, readFile]);
+    // Before the MongoDB rebuild: the gigabytes it writes are still being flushed to disk for
+    // minutes after it ends, and the lag run's fsyncs would wait behind them.
+    const lag = await measureLag(eventsFile, readFile);
     let mongo: ChildResult | null = null;
     let mongoNote = 'MONGODB_URI not set';
     if (process.env.MONGODB_URI) {
@@ -310,7 +313,6 @@ const main = async () => {
         `createMongoReadStore(MONGODB_URI, leadledger_bench_<pid>), dropped afterwards; ` +
         `${mongo.events} events${MONGO_EVENTS ? ' (BENCH_MONGO_EVENTS: the start of the log)' : ''}`;
     }
-    const lag = await measureLag(eventsFile, readFile);
 
     const figures = {
       rebuildEventsPerSec: round(perSec(rebuild)),

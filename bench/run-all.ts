@@ -359,7 +359,7 @@ const WHAT: Record<Bench, string> = {
     'Every projection rebuilt from the demo story’s log into a fresh SQLite read store, against the log read alone (the ceiling); live lag while commands append ~1k events/s. MongoDB when MONGODB_URI is set.',
   analytics:
     'The attribution, comparison and campaign queries on 100k leads / 20k deals / 500k touches, against raw SQLite sums over the same data in plain indexed tables (the flat credits: what a user without pre-aggregation gets; the very rollup rows the queries read: the ceiling).',
-  api: 'The real server (HTTP, Apollo, JWT, projections in process) in a child process under autocannon, against bare graphql-js `execute` on the same schema and services in the same process (the ceiling).',
+  api: 'The real server (HTTP, Apollo, JWT, projections in a thread of the server process, as `npm start` runs them) in a child process under autocannon, against bare graphql-js `execute` on the same schema and services in the same process (the ceiling).',
   soak: 'The real server under a steady open-loop mix (80% queries, 20% mutations) for 10 minutes; memory sampled from its own /metrics.',
 };
 
@@ -523,10 +523,9 @@ export const renderReport = (outcomes: Partial<Record<Bench, RunOutcome>> = {}):
       '(`@event-driven-io/emmett-sqlite`, what a Node user would pick for an embedded event store), bare ' +
       'graphql-js `execute` (our schema without HTTP, Apollo and JWT), raw SQLite sums over flat tables ' +
       '(analytics without pre-aggregation). Not measured here: EventStoreDB/KurrentDB (no server on the ' +
-      'benchmark machines) and MongoDB (none either; `bench:projections` measures it when `MONGODB_URI` is ' +
-      'set, `BENCH_MONGO_EVENTS` bounding the events: against FerretDB 1.24 a rebuild of the first 3,000 ' +
-      'events did not finish within 10 minutes, its guarded upserts slowing from ~20 to ~3 documents/s as ' +
-      'the collections grew, so no figure is reported).',
+      'benchmark machines) and MongoDB (none either: `bench:projections` measures its rebuild when ' +
+      '`MONGODB_URI` is set, here against FerretDB 1.24 on 127.0.0.1, a stand-in whose SQLite handler scans ' +
+      'a collection for every update; the rebuild is staged in SQLite and loaded by inserts, ADR 012).',
     '',
     'How to reproduce everything: `npm ci && npm run bench` (about an hour on 2 cores: the first run also ' +
       'generates the cached logs under `bench/.cache/`), or `BENCH_QUICK=1 npm run bench` (a few minutes). ' +
