@@ -1,7 +1,7 @@
 /**
  * The API under load: the real server (`serve()`: Node http + Apollo Server 5 + type-graphql,
- * bearer tokens checked, projections and the SLA monitor running in a thread of the same
- * process, as in production) on the embedded SQLite stores seeded with a demo year of 100k leads written
+ * bearer tokens checked, projections and the SLA monitor running in the same process, as
+ * `npm start` runs them) on the embedded SQLite stores seeded with a demo year of 100k leads written
  * through the command path (`BENCH_QUICK=1`: 3k leads; `BENCH_LEADS=n` to choose). The seeded
  * DATA_DIR (event log, caught-up read models, SLA deadlines already breached) is cached under
  * bench/.cache/ by size, seed, generator and projection versions; each run works on a copy.
@@ -300,11 +300,11 @@ const runServer = async (dataDir: string, secret: string) => {
     MASTER_KEY: randomBytes(32).toString('base64'),
     PORT: '0',
   });
-  // As `npm start` runs it: the projections in a thread of their own.
+  // As `npm start` runs it (BENCH_PROJECTIONS_THREAD=1: `--projections-thread`).
   const running = await serve(config, {
     host: '127.0.0.1',
     log: () => undefined,
-    projections: 'thread',
+    projections: process.env.BENCH_PROJECTIONS_THREAD === '1' ? 'thread' : true,
   });
   const startMs = performance.now() - started;
   // Requests the server has not answered yet: a listener of our own, next to the server's.

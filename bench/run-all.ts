@@ -359,7 +359,7 @@ const WHAT: Record<Bench, string> = {
     'Every projection rebuilt from the demo story’s log into a fresh SQLite read store, against the log read alone (the ceiling); live lag while commands append ~1k events/s. MongoDB when MONGODB_URI is set.',
   analytics:
     'The attribution, comparison and campaign queries on 100k leads / 20k deals / 500k touches, against raw SQLite sums over the same data in plain indexed tables (the flat credits: what a user without pre-aggregation gets; the very rollup rows the queries read: the ceiling).',
-  api: 'The real server (HTTP, Apollo, JWT, projections in a thread of the server process, as `npm start` runs them) in a child process under autocannon, against bare graphql-js `execute` on the same schema and services in the same process (the ceiling).',
+  api: 'The real server (HTTP, Apollo, JWT, projections in process, as `npm start` runs them) in a child process under autocannon, against bare graphql-js `execute` on the same schema and services in the same process (the ceiling).',
   soak: 'The real server under a steady open-loop mix (80% queries, 20% mutations) for 10 minutes; memory sampled from its own /metrics.',
 };
 

@@ -217,11 +217,11 @@ const runServer = async (dataDir: string, secret: string, masterKey: string) => 
     MASTER_KEY: masterKey,
     PORT: '0',
   });
-  // As `npm start` runs it: the projections in a thread of their own.
+  // As `npm start` runs it (BENCH_PROJECTIONS_THREAD=1: `--projections-thread`).
   const running = await serve(config, {
     host: '127.0.0.1',
     log: () => undefined,
-    projections: 'thread',
+    projections: process.env.BENCH_PROJECTIONS_THREAD === '1' ? 'thread' : true,
   });
   process.once('disconnect', () => {
     void running.close().finally(() => process.exit(0));

@@ -123,11 +123,15 @@ export const openEventStore = (
           ),
       );
 
-const openReadStore = (config: Config): Promise<ReadStore> =>
+const openReadStore = (config: Config, writes: boolean): Promise<ReadStore> =>
   config.MONGODB_URI
     ? createMongoReadStore(config.MONGODB_URI, config.MONGODB_DB)
     : Promise.resolve(
-        openSqlite(join(config.DATA_DIR, 'readmodels.db'), (file) => new SqliteReadStore(file)),
+        openSqlite(
+          join(config.DATA_DIR, 'readmodels.db'),
+          // Its WAL is checkpointed where the projections write it.
+          (file) => new SqliteReadStore(file, { backgroundCheckpoints: writes }),
+        ),
       );
 
 export const openApp = async (config: Config, options: AppOptions = {}): Promise<App> => {
@@ -138,15 +142,16 @@ export const openApp = async (config: Config, options: AppOptions = {}): Promise
     // the forgotten lead's key from this vault's cache (the projector thread has its own).
     config,
   );
-  const readStore = await openReadStore(config);
-  const handler = new CommandHandler(events, { clock });
   const threadScript = options.projections === 'thread' ? projectorThreadScript() : undefined;
   if (threadScript && options.clock) {
+    await events.close();
     throw new TypeError(
       'a projector thread keeps its own clock: inject one with projections: true',
     );
   }
   const runProjections = threadScript ? false : (options.projections ?? true) !== false;
+  const readStore = await openReadStore(config, runProjections);
+  const handler = new CommandHandler(events, { clock });
   // Leased even when alone: a second process on the same stores (another `npm start` on the
   // same DATA_DIR, a second projector) stands by instead of writing the same read models.
   const runner = new ProjectionRunner(events, readStore, PROJECTIONS, {

@@ -243,7 +243,17 @@ export class SqliteReadStore implements ReadStore {
   /** For a file: copies the WAL into the database in the background. */
   private readonly checkpointer: WalCheckpointer | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    {
+      /**
+       * Checkpoint the WAL from a worker thread (the default): where the projections write. A
+       * process that only reads (an API replica, the serving thread beside a projector thread)
+       * leaves it to the writer.
+       */
+      backgroundCheckpoints = true,
+    }: { backgroundCheckpoints?: boolean } = {},
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -252,7 +262,7 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    if (file !== ':memory:' && file !== '') {
+    if (backgroundCheckpoints && file !== ':memory:' && file !== '') {
       this.checkpointer = startWalCheckpointer(file, {
         onFail: () => {
           if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');

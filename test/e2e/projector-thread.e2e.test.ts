@@ -21,7 +21,7 @@ import {
  * (every in-process suite) the thread cannot load and the projections run inline, so only a
  * spawned server exercises this layout: read-your-writes across the threads, projection status
  * and readiness as the follower reports them, subscriptions pushed after the thread applied
- * the change, a clean SIGTERM and a restart on the same DATA_DIR, and `--inline-projections`.
+ * the change, a clean SIGTERM and a restart on the same DATA_DIR, and the default inline layout.
  */
 
 const SECRET = 'projector-thread-e2e-secret-long-enough!';
@@ -271,7 +271,11 @@ describe('leadledger serve with the projections in a worker thread (the compiled
       signToken(SECRET, 'ann', ['ANALYST']),
       signToken(SECRET, 'ada', ['ADMIN']),
     ]);
-    server = await startServerProcess({ env: envFor(dir), startTimeoutMs: 90_000 });
+    server = await startServerProcess({
+      env: envFor(dir),
+      args: ['--projections-thread'],
+      startTimeoutMs: 90_000,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -543,11 +547,11 @@ describe('leadledger serve with the projections in a worker thread (the compiled
     }
   }, 120_000);
 
-  it('--inline-projections reads its writes too, with no projector of its own beside the API', async () => {
+  it('the default (inline projections) reads its writes too, with no projector of its own beside the API', async () => {
     const inlineDir = realpathSync(mkdtempSync(join(tmpdir(), 'leadledger-inline-')));
     const inline = await startServerProcess({
       env: envFor(inlineDir),
-      args: ['--inline-projections'],
+      args: [],
       startTimeoutMs: 90_000,
     });
     try {
@@ -606,7 +610,11 @@ describe('leadledger serve with the projections in a worker thread (the compiled
     // The thread never failed nor was restarted, and nothing logged an error.
     expect(troubleIn(log)).toEqual([]);
 
-    server = await startServerProcess({ env: envFor(dir), startTimeoutMs: 90_000 });
+    server = await startServerProcess({
+      env: envFor(dir),
+      args: ['--projections-thread'],
+      startTimeoutMs: 90_000,
+    });
     // Already applied before the stop: no wait, the same lead.
     expect(await readLead(server, marketing, kept.id, kept.position)).toEqual({
       id: kept.id,
