@@ -1,16 +1,11 @@
-import {
-  ConcurrencyError,
-  type AppendOptions,
-  type EventStore,
-  type NewEvent,
-} from '../eventstore/port';
+import { ConcurrencyError, type EventStore } from '../eventstore/port';
 import { secondsSince, type Metrics } from './metrics';
 import type { Tracing } from './tracing';
 
 /** Stream categories (DESIGN.md: `lead-<id>`, `deal-<id>`, ...): a bounded metrics label. */
 const CATEGORIES: ReadonlySet<string> = new Set(['lead', 'deal', 'sla', 'campaign', 'goal']);
 
-export const categoryOf = (streamId: string): string => {
+const categoryOf = (streamId: string): string => {
   const prefix = streamId.slice(0, streamId.indexOf('-'));
   return CATEGORIES.has(prefix) ? prefix : 'other';
 };
@@ -42,35 +37,43 @@ export const instrumentEventStore = (
   store: EventStore,
   { metrics, tracing }: { metrics: Metrics; tracing: Tracing },
 ): EventStore => {
-  const append = (streamId: string, events: NewEvent[], options: AppendOptions) => {
-    const category = categoryOf(streamId);
-    const started = process.hrtime.bigint();
-    return tracing.inSpan(
+  const timed = observedAppend(store, (record) => recordAppend(metrics, record));
+  return withAppend(store, (streamId, events, options) =>
+    tracing.inSpan(
       'eventstore.append',
-      { 'leadledger.stream_category': category, 'leadledger.events': events.length },
+      { 'leadledger.stream_category': categoryOf(streamId), 'leadledger.events': events.length },
       async (span) => {
         try {
-          const result = await store.append(streamId, events, options);
-          recordAppend(metrics, {
-            category,
-            outcome: 'ok',
-            seconds: secondsSince(started),
-            events: result.deduplicated ? 0 : events.length,
-          });
+          const result = await timed(streamId, events, options);
           span.update(undefined, { 'leadledger.deduplicated': result.deduplicated });
           return result;
         } catch (error) {
           const conflict = error instanceof ConcurrencyError;
-          const outcome = conflict ? 'conflict' : 'error';
-          recordAppend(metrics, { category, outcome, seconds: secondsSince(started), events: 0 });
           span.fail(conflict ? 'CONFLICT' : 'ERROR', conflict ? undefined : error);
           throw error;
         }
       },
-    );
-  };
-  return withAppend(store, append);
+    ),
+  );
 };
+
+/** `store.append`, each call told to `observe` as the metrics count it. */
+const observedAppend =
+  (store: EventStore, observe: (record: AppendRecord) => void): EventStore['append'] =>
+  async (streamId, events, options) => {
+    const category = categoryOf(streamId);
+    const started = process.hrtime.bigint();
+    try {
+      const result = await store.append(streamId, events, options);
+      const written = result.deduplicated ? 0 : events.length;
+      observe({ category, outcome: 'ok', seconds: secondsSince(started), events: written });
+      return result;
+    } catch (error) {
+      const outcome = error instanceof ConcurrencyError ? 'conflict' : 'error';
+      observe({ category, outcome, seconds: secondsSince(started), events: 0 });
+      throw error;
+    }
+  };
 
 /** `store` with its `append` replaced; every other member is the store's own. */
 const withAppend = (store: EventStore, append: EventStore['append']): EventStore => {
@@ -94,18 +97,4 @@ const withAppend = (store: EventStore, append: EventStore['append']): EventStore
 export const observeAppends = (
   store: EventStore,
   observe: (record: AppendRecord) => void,
-): EventStore =>
-  withAppend(store, async (streamId, events, options) => {
-    const category = categoryOf(streamId);
-    const started = process.hrtime.bigint();
-    try {
-      const result = await store.append(streamId, events, options);
-      const written = result.deduplicated ? 0 : events.length;
-      observe({ category, outcome: 'ok', seconds: secondsSince(started), events: written });
-      return result;
-    } catch (error) {
-      const outcome = error instanceof ConcurrencyError ? 'conflict' : 'error';
-      observe({ category, outcome, seconds: secondsSince(started), events: 0 });
-      throw error;
-    }
-  });
+): EventStore => withAppend(store, observedAppend(store, observe));

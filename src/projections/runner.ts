@@ -469,9 +469,7 @@ export class ProjectionRunner implements ProjectionsView {
         const from = lowestCheckpoint(members);
         const behind = await this.events.countAfter(from, this.catchUpThreshold);
         if (behind >= this.catchUpThreshold) {
-          const fresh = this.staging ? members.filter((m) => m.checkpoint === '') : [];
-          if (fresh.length > 0) await this.buildStaged(fresh, () => this.membersChanged);
-          else await this.catchUp(members, () => this.membersChanged, true);
+          await this.catchUpInBulk(members, () => this.membersChanged, true);
           // Indexed now, in this iteration: a stop right after the catch-up must not leave the
           // generation without its indexes (the next start would build them under queries).
           await this.createIndexes(members);
@@ -699,6 +697,16 @@ export class ProjectionRunner implements ProjectionsView {
     }
   }
 
+  /** `catchUp`, or with a staging store `buildStaged` for the fresh generations among them. */
+  private catchUpInBulk(
+    members: readonly Member[],
+    pause: () => boolean,
+    inLoop: boolean,
+  ): Promise<void> {
+    const fresh = this.staging ? members.filter((m) => m.checkpoint === '') : [];
+    return fresh.length > 0 ? this.buildStaged(fresh, pause) : this.catchUp(members, pause, inLoop);
+  }
+
   /**
    * Builds fresh generations in a staging store (embedded SQLite, where a document rewritten by
    * the bulk catch-up costs little), then loads each of their documents into the read store
@@ -723,25 +731,27 @@ export class ProjectionRunner implements ProjectionsView {
       for (const [i, member] of members.entries()) {
         const position = staged[i]!.checkpoint;
         if (member.retired || position === '' || this.stopped) continue;
-        for (const name of member.names.values()) {
-          let after: string | undefined;
-          for (;;) {
-            const docs = await staging.store.find(name, {
-              limit: LOAD_PAGE,
-              ...(after === undefined ? {} : { after: [after] }),
-            });
-            if (docs.length === 0) break;
-            await this.store.insertDocuments(name, docs);
-            after = docs[docs.length - 1]!._id;
-            if (docs.length < LOAD_PAGE) break;
-          }
-        }
+        for (const name of member.names.values()) await this.load(staging.store, name);
         await this.store.writeDocuments([], [{ name: checkpointName(member), position }]);
         member.checkpoint = position;
       }
       this.settleWaiters();
     } finally {
       await staging.dispose();
+    }
+  }
+
+  /** Copies a collection's documents from `from` into the read store, a page per insert. */
+  private async load(from: ReadStore, collection: string): Promise<void> {
+    let after: string | undefined;
+    for (;;) {
+      const docs = await from.find(collection, {
+        limit: LOAD_PAGE,
+        ...(after === undefined ? {} : { after: [after] }),
+      });
+      if (docs.length > 0) await this.store.insertDocuments(collection, docs);
+      if (docs.length < LOAD_PAGE) return;
+      after = docs[docs.length - 1]!._id;
     }
   }
 
@@ -839,8 +849,7 @@ export class ProjectionRunner implements ProjectionsView {
     const member = await this.openGeneration(projection, generation);
 
     // Catch up outside the live loop, in bulk, while the old generation serves.
-    if (this.staging && member.checkpoint === '') await this.buildStaged([member], () => false);
-    else await this.catchUp([member], () => false, false);
+    await this.catchUpInBulk([member], () => false, false);
     if (this.stopped) return;
     await this.createIndexes([member]);
     if (this.stopped) return;

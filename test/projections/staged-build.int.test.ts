@@ -63,7 +63,9 @@ describe.each(readStoreFactories())('staged builds on %s', (_name, factory) => {
 
   let fixture: ReadStoreFixture;
   let stagingDir: string;
+  const errors: unknown[] = [];
   beforeEach(async () => {
+    errors.length = 0;
     fixture = await factory();
     stagingDir = mkdtempSync(join(tmpdir(), 'leadledger-staging-'));
   });
@@ -72,7 +74,6 @@ describe.each(readStoreFactories())('staged builds on %s', (_name, factory) => {
     rmSync(stagingDir, { recursive: true, force: true });
   });
 
-  const errors: unknown[] = [];
   const staged = (store: ReadStore, options: RunnerOptions = {}) =>
     new ProjectionRunner(events, store, PROJECTIONS, {
       catchUpThreshold: 1,
@@ -83,6 +84,17 @@ describe.each(readStoreFactories())('staged builds on %s', (_name, factory) => {
       ...options,
     });
 
+  const startCaughtUp = async (runner: ProjectionRunner) => {
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 60_000)).toBe(true);
+  };
+  /** Stopped with no error reported and no staging file left. */
+  const stopClean = async (runner: ProjectionRunner) => {
+    await runner.stop();
+    expect(errors).toEqual([]);
+    expect(readdirSync(stagingDir)).toEqual([]);
+  };
+
   const expectReference = (actual: Snapshot) => {
     expect(Object.values(reference).some((docs) => docs.length > 50)).toBe(true);
     for (const name of Object.keys(reference)) {
@@ -91,18 +103,13 @@ describe.each(readStoreFactories())('staged builds on %s', (_name, factory) => {
   };
 
   it('gives the documents the live path gives, and leaves no staging file', async () => {
-    errors.length = 0;
     const runner = staged(fixture.store);
-    await runner.start();
-    expect(await runner.waitFor(await events.headPosition(), 60_000)).toBe(true);
+    await startCaughtUp(runner);
     expectReference(await snapshot(runner, fixture.store));
-    await runner.stop();
-    expect(errors).toEqual([]);
-    expect(readdirSync(stagingDir)).toEqual([]);
+    await stopClean(runner);
   }, 120_000);
 
   it('builds again from the start after a load cut short, with no document twice', async () => {
-    errors.length = 0;
     // The read store fails the third load: some collections loaded, no checkpoint written.
     let loads = 0;
     const failing: ReadStore = Object.create(fixture.store) as ReadStore;
@@ -122,25 +129,18 @@ describe.each(readStoreFactories())('staged builds on %s', (_name, factory) => {
 
     errors.length = 0;
     const second = staged(fixture.store);
-    await second.start();
-    expect(await second.waitFor(await events.headPosition(), 60_000)).toBe(true);
+    await startCaughtUp(second);
     expectReference(await snapshot(second, fixture.store));
-    await second.stop();
-    expect(errors).toEqual([]);
-    expect(readdirSync(stagingDir)).toEqual([]);
+    await stopClean(second);
   }, 120_000);
 
   it('rebuilds a projection into a new generation through the staging store', async () => {
-    errors.length = 0;
     const runner = staged(fixture.store, { dropGraceMs: 0 });
-    await runner.start();
-    expect(await runner.waitFor(await events.headPosition(), 60_000)).toBe(true);
+    await startCaughtUp(runner);
     await runner.rebuild('leads');
     const leads = PROJECTIONS.find((p) => p.name === 'leads')!;
     expect(runner.access.collection(leads.collections[0]!.name)).toMatch(/_g2$/);
     expectReference(await snapshot(runner, fixture.store));
-    await runner.stop();
-    expect(errors).toEqual([]);
-    expect(readdirSync(stagingDir)).toEqual([]);
+    await stopClean(runner);
   }, 120_000);
 });
