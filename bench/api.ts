@@ -16,7 +16,10 @@
  * document parsed and validated once, as Apollo's document cache does): the server's overhead
  * is the ratio of the two (see `definitions` in the results).
  * Not a test: figures go to stdout and bench/results/api.json. `BENCH_DIR` puts the working
- * copy on another file system; `BENCH_CHILD_ARGS` adds node flags to the server (--cpu-prof).
+ * copy on another file system; `BENCH_CHILD_ARGS` adds node flags to the server (--cpu-prof);
+ * `BENCH_CONNECTIONS=n` loads with n connections instead of 10 (a saturation curve; committed
+ * figures use 10, and the results name it); `BENCH_LOAD_SECONDS=s` lengthens the 1-second load
+ * phases of BENCH_QUICK (too short to compare two builds: their noise is ~15%).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -53,11 +56,13 @@ const SEED = process.env.BENCH_SEED ?? 'bench-1';
 const START = '2025-01-01';
 const LEADS = Number(process.env.BENCH_LEADS ?? 0) || (QUICK ? 3_000 : 100_000);
 /** Seconds per phase: execute warm-up (discarded), under load, one at a time. */
-const SECONDS = QUICK ? { warm: 0.3, load: 1, single: 1 } : { warm: 2, load: 10, single: 5 };
+const SECONDS = QUICK
+  ? { warm: 0.3, load: Number(process.env.BENCH_LOAD_SECONDS ?? 0) || 1, single: 1 }
+  : { warm: 2, load: 10, single: 5 };
 /** HTTP warm-up requests per connection (autocannon's durations are whole seconds). */
 const WARM_REQUESTS = QUICK ? 3 : 10;
 /** Concurrent connections (HTTP) or requests in flight (bare execute) under load. */
-const CONNECTIONS = 10;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 0) || 10;
 const ROOT = resolve(__dirname, '../..');
 const RESULTS_FILE = join(ROOT, 'bench/results/api.json');
 const TARGETS = { mutationsPerSec: 2_500, queryP99Ms: 20, overheadRatio: 2 };
