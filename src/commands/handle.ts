@@ -61,9 +61,24 @@ const COMMAND_ID_NAMESPACE = '6f1c3b0e-9a4e-4c55-9d0b-2f4f7a5e8c21';
 /** Ids derived from an idempotency key: the same on every retry, valid uuids everywhere. */
 const uuidFrom = (seed: string): string => uuidV5(COMMAND_ID_NAMESPACE, seed);
 
-const idSource = (scopedKey: string | undefined): IdSource => ({
-  next: (purpose) => (scopedKey ? uuidFrom(`${scopedKey}\u0000${purpose}`) : randomUUID()),
-});
+/**
+ * The ids a command left out. It remembers those minted at random: a stream one of them names
+ * (`lead-<leadId>` of a captureLead without a leadId) cannot exist yet, so it is not read.
+ */
+const idSource = (
+  scopedKey: string | undefined,
+): IdSource & { namesNew(streamId: string): boolean } => {
+  const random = new Set<string>();
+  return {
+    next: (purpose) => {
+      if (scopedKey) return uuidFrom(`${scopedKey}\u0000${purpose}`);
+      const id = randomUUID();
+      random.add(id);
+      return id;
+    },
+    namesNew: (streamId) => random.has(streamId.slice(streamId.indexOf('-') + 1)),
+  };
+};
 
 const fieldErrors = (error: z.ZodError, prefix = ''): FieldError[] =>
   error.issues.map((issue) => ({
@@ -104,9 +119,8 @@ export class CommandHandler {
     const now = this.clock().toISOString();
     const { occurredAt, scopedKey } = this.validateCommon(context, now);
     const raw = (input ?? {}) as Record<string, unknown>;
-    const parsed = spec.schema.safeParse(
-      spec.prepare ? spec.prepare(raw, idSource(scopedKey)) : raw,
-    );
+    const ids = idSource(scopedKey);
+    const parsed = spec.schema.safeParse(spec.prepare ? spec.prepare(raw, ids) : raw);
     if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
     const data = parsed.data;
     if (!spec.authorize(context.actor, data)) throw new ForbiddenError(type, context.actor);
@@ -124,9 +138,15 @@ export class CommandHandler {
       }
     }
 
+    // Its append still expects no stream: were one there after all (two random uuids alike),
+    // the append fails as a conflict (re-decided on the stream read, where retries are safe).
+    let isNew = ids.namesNew(streamId);
     for (let attempt = 0; ; attempt += 1) {
       const decider = DECIDERS[spec.aggregate];
-      const { state, revision, position } = await this.load(streamId, decider);
+      const { state, revision, position } = isNew
+        ? { state: decider.initialState(), revision: null, position: '' }
+        : await this.load(streamId, decider);
+      isNew = false;
       if (context.expectedVersion !== undefined && context.expectedVersion !== (revision ?? -1)) {
         throw new ConcurrencyError(streamId, context.expectedVersion, revision);
       }

@@ -170,6 +170,43 @@ describe.each(stores)('CommandHandler on %s', (_name, makeStore) => {
     expect(first.streamId).toBe(`lead-${leadId}`);
   });
 
+  it('does not read the stream of a lead whose id it minted, and reads one the caller names', async () => {
+    const reads: string[] = [];
+    // The real store, its stream reads noted.
+    const noted = new Proxy(store, {
+      get: (target, property: keyof EventStore) =>
+        property === 'readStream'
+          ? (streamId: string, options?: Parameters<EventStore['readStream']>[1]) => {
+              reads.push(streamId);
+              return target.readStream(streamId, options);
+            }
+          : (target[property] as (...args: unknown[]) => unknown).bind(target),
+    });
+    const noting = new CommandHandler(noted, { clock: () => new Date(NOW) });
+    const input = { email: 'di@example.com', segment: 'SMB', channel: 'DIRECT' };
+
+    const minted = await noting.handle('captureLead', input, as(marketer));
+    expect(reads).not.toContain(minted.streamId);
+    expect(await store.readStream(minted.streamId)).toHaveLength(1);
+    const leadId = (minted.events[0]!.data as { leadId: string }).leadId;
+    // The lead is there for the commands that follow (a fresh handler: nothing cached).
+    const scored = await new CommandHandler(noted, { clock: () => new Date(NOW) }).handle(
+      'scoreLead',
+      { leadId, fit: 50, engagement: 40 },
+      as(marketer),
+    );
+    expect(scored).toMatchObject({ streamId: minted.streamId, version: 1 });
+    expect(reads).toContain(minted.streamId);
+
+    const named = id('lead');
+    await noting.handle('captureLead', { ...input, leadId: named }, as(marketer));
+    expect(reads).toContain(`lead-${named}`);
+    const again = await writesNothing(() =>
+      noting.handle('captureLead', { ...input, leadId: named }, as(marketer)),
+    );
+    expect(again).toMatchObject({ rule: 'LEAD_ALREADY_EXISTS' });
+  });
+
   it('scopes idempotency keys per actor', async () => {
     const input = { email: 'cy@example.com', segment: 'SMB', channel: 'DIRECT' };
     const key = id('same-key');
