@@ -76,7 +76,8 @@ const idSource = (
       random.add(id);
       return id;
     },
-    namesNew: (streamId) => random.has(streamId.slice(streamId.indexOf('-') + 1)),
+    // Whatever the stream's prefix: a random uuid at its end is one minted here.
+    namesNew: (streamId) => [...random].some((id) => streamId.endsWith(id)),
   };
 };
 
@@ -140,13 +141,13 @@ export class CommandHandler {
 
     // Its append still expects no stream: were one there after all (two random uuids alike),
     // the append fails as a conflict (re-decided on the stream read, where retries are safe).
-    let isNew = ids.namesNew(streamId);
+    const isNew = ids.namesNew(streamId);
     for (let attempt = 0; ; attempt += 1) {
       const decider = DECIDERS[spec.aggregate];
-      const { state, revision, position } = isNew
-        ? { state: decider.initialState(), revision: null, position: '' }
-        : await this.load(streamId, decider);
-      isNew = false;
+      const { state, revision, position } =
+        isNew && attempt === 0
+          ? { state: decider.initialState(), revision: null, position: '' }
+          : await this.load(streamId, decider);
       if (context.expectedVersion !== undefined && context.expectedVersion !== (revision ?? -1)) {
         throw new ConcurrencyError(streamId, context.expectedVersion, revision);
       }

@@ -25,8 +25,8 @@ Options:
   --projections-thread
                      run them (and the anchorer) in a worker thread of their own instead
                      of on the event loop that serves requests: more mutations/s on two
-                     cores; experimental (its RSS grows ~2 MB/min under load, not yet
-                     explained; see ADR 012)
+                     cores; experimental (its RSS grows ~1.5-2 MB/min under load, only
+                     partly explained; see ADR 012)
   --demo             when the event store is empty, first write a small demo year
                      (${SMALL_DEMO.leads} leads, seed "${SMALL_DEMO.seed}", ending today) through the command handler
   -h, --help         show this help
